@@ -1,0 +1,1 @@
+"""Threshold Assist NLP: indicator catalogue, spaCy pipeline and suggestions."""

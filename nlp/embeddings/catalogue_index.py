@@ -33,21 +33,23 @@ class CatalogueIndex:
     vectors: np.ndarray
     row_entry: tuple[str, ...]
     row_text: tuple[str, ...]
+    row_level: tuple[int, ...]
 
 
-def _rows(catalogue: Catalogue) -> tuple[list[str], list[str]]:
-    entry_ids, texts = [], []
+def _rows(catalogue: Catalogue) -> tuple[list[str], list[str], list[int]]:
+    entry_ids, texts, levels = [], [], []
     for entry in catalogue:
         for text in (entry.text, *entry.hints.paraphrases):
             entry_ids.append(entry.id)
             texts.append(text)
-    return entry_ids, texts
+            levels.append(entry.level)
+    return entry_ids, texts, levels
 
 
 def build_catalogue_index(
     catalogue: Catalogue, encoder: SentenceEncoder, cache_dir: Path | None = None
 ) -> CatalogueIndex:
-    entry_ids, texts = _rows(catalogue)
+    entry_ids, texts, levels = _rows(catalogue)
     cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     cache_file = cache_dir / f"catalogue-{catalogue.content_hash[:16]}-{encoder.fingerprint}.npy"
     vectors = None
@@ -62,4 +64,4 @@ def build_catalogue_index(
         temporary = cache_file.with_suffix(".tmp.npy")
         np.save(temporary, vectors)
         os.replace(temporary, cache_file)  # atomic: a crash never leaves half a cache
-    return CatalogueIndex(vectors, tuple(entry_ids), tuple(texts))
+    return CatalogueIndex(vectors, tuple(entry_ids), tuple(texts), tuple(levels))

@@ -38,11 +38,19 @@ def sentence_span(sent: Span) -> Span | None:
 @Language.factory(
     "indicator_embeddings",
     assigns=["doc.spans", "doc._.sentence_embeddings"],
-    default_config={"threshold": 0.55, "top_k": 3, "batch_size": 32, "level_1_margin": 0.0},
+    default_config={"threshold": 0.55, "top_k": 3, "batch_size": 32, "level_1_margin": 0.0, "level_thresholds": {}},
 )
 class IndicatorEmbeddingMatcher:
     def __init__(
-        self, nlp: Language, name: str, *, threshold: float, top_k: int, batch_size: int, level_1_margin: float
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        threshold: float,
+        top_k: int,
+        batch_size: int,
+        level_1_margin: float,
+        level_thresholds: dict[str, float],
     ):
         """
         Args:
@@ -50,15 +58,22 @@ class IndicatorEmbeddingMatcher:
             top_k: at most this many entries suggested per sentence.
             batch_size: Docs whose sentences are encoded together in `pipe`.
             level_1_margin: a concern may trail the sentence's best level-1 row by this much.
+            level_thresholds: per-level minimum similarity ("1".."4"), overriding `threshold`;
+                lower for level 4 so that paraphrased child-protection concerns are not missed.
         """
         self.name = name
         self.threshold = threshold
         self.level_1_margin = level_1_margin
+        self.level_thresholds = {int(k): float(v) for k, v in level_thresholds.items()}
         self.top_k = top_k
         self.batch_size = batch_size
         self.encoder: SentenceEncoder | None = None
         self.index: CatalogueIndex | None = None
         self._corpus: torch.Tensor | None = None
+
+    @property
+    def minimum(self) -> float:
+        return min([self.threshold, *self.level_thresholds.values()])
 
     def set_index(self, encoder: SentenceEncoder, index: CatalogueIndex) -> None:
         self.encoder = encoder
@@ -106,10 +121,12 @@ class IndicatorEmbeddingMatcher:
         )
         chosen: dict[str, Span] = {}
         for hit in hits:  # already sorted by score, best first
-            if hit["score"] < self.threshold or len(chosen) >= self.top_k:
+            if hit["score"] < self.minimum or len(chosen) >= self.top_k:
                 break
             entry_id = self.index.row_entry[hit["corpus_id"]]
             level = self.index.row_level[hit["corpus_id"]]
+            if hit["score"] < self.level_thresholds.get(level, self.threshold):
+                continue
             if entry_id in chosen or (level > 1 and hit["score"] <= best_level_1 - self.level_1_margin):
                 continue
             candidate = Span(span.doc, span.start, span.end, label=entry_id)

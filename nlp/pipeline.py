@@ -33,6 +33,7 @@ from nlp.embeddings.model import load_sentence_model
 from nlp.fusion import candidate_flags, candidate_triggers, fuse_candidates
 from nlp.immediate_risk import RiskRules, immediate_risk
 from nlp.level import LevelRules, suggest_level
+from nlp.level_model import TrainedLevelModel
 from nlp.rules.loader import RULES_DIR, lexicon, read_rules
 from nlp.screening_tools import ToolRules, screening_tool_suggestions
 from nlp.suggestion import Suggestion
@@ -104,7 +105,7 @@ class ThresholdAssist:
         level_rules: LevelRules,
         tool_rules: ToolRules,
         risk_rules: RiskRules,
-        model_version: str = RULES_MODEL_VERSION,
+        level_model: TrainedLevelModel | None = None,
         batch_size: int = 32,
     ):
         self.nlp = nlp
@@ -112,8 +113,12 @@ class ThresholdAssist:
         self.level_rules = level_rules
         self.tool_rules = tool_rules
         self.risk_rules = risk_rules
-        self.model_version = model_version
+        self.level_model = level_model
         self.batch_size = batch_size
+
+    @property
+    def model_version(self) -> str:
+        return self.level_model.version if self.level_model is not None else RULES_MODEL_VERSION
 
     @classmethod
     def load(cls, settings: PipelineSettings | None = None, *, embeddings: bool = True) -> ThresholdAssist:
@@ -137,19 +142,32 @@ class ThresholdAssist:
         doc = self.nlp(check_narrative(text))
         return self._suggestion(doc, narrative_id)
 
-    def suggest_many(self, items: Iterable[tuple[str | None, str]]) -> Iterator[Suggestion]:
-        """(id, text) pairs in, Suggestions out in the same order; texts must be checked first."""
+    def suggest_many(self, items: Iterable[tuple[str, str | None]]) -> Iterator[Suggestion]:
+        """(text, id) pairs in, Suggestions out in the same order; texts must be checked first."""
+        for suggestion, _doc in self.analyse_many(items):
+            yield suggestion
+
+    def analyse_many(self, items: Iterable[tuple[str, str | None]]) -> Iterator[tuple[Suggestion, Doc]]:
+        """Like suggest_many, with each processed Doc (for features and error analysis)."""
         for doc, narrative_id in self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size):
-            yield self._suggestion(doc, narrative_id)
+            yield self._suggestion(doc, narrative_id), doc
 
     def _suggestion(self, doc: Doc, narrative_id: str | None) -> Suggestion:
         indicators = fuse_candidates(doc, self.catalogue)
         decision = suggest_level(indicators, self.level_rules)
+        level, probabilities, explanation = decision.level, decision.probabilities, decision.explanation
+        if self.level_model is not None:
+            level, probabilities = self.level_model.decide(indicators, doc._.sentence_embeddings, decision.floor)
+            explanation = (
+                f"Level {level} from the trained model {self.level_model.version} "
+                f"(probability {probabilities[str(level)]:.0%}; never below the affirmed indicators' level "
+                f"{decision.floor}). Guidance rules: {decision.explanation}"
+            )
         return Suggestion(
             id=narrative_id,
-            level=decision.level,
-            level_probabilities=decision.probabilities,
-            level_explanation=decision.explanation,
+            level=level,
+            level_probabilities=probabilities,
+            level_explanation=explanation,
             indicators=indicators,
             screening_tools=screening_tool_suggestions(doc, indicators, self.tool_rules),
             immediate_risk=immediate_risk(indicators, self.risk_rules),

@@ -1,0 +1,107 @@
+"""The trainable level model: calibrated probabilities, an asymmetric-cost decision, a floor.
+
+A scikit-learn estimator (parameters stored by __init__, learning in fit, learned
+attributes ending in "_"), so clone, grid search and MLflow work with it. Its decision
+picks the level with the least expected cost, where under-calling costs more than
+over-calling, and is never below the safety floor passed with the features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+LEVELS = np.array([1, 2, 3, 4])
+
+
+def cost_matrix(under_call_cost: float, over_call_cost: float) -> np.ndarray:
+    """cost[k, j]: suggesting level k+1 when the need is level j+1."""
+    k = LEVELS[:, None]
+    j = LEVELS[None, :]
+    return np.where(k < j, (j - k) * under_call_cost, (k - j) * over_call_cost).astype(float)
+
+
+class LevelClassifier(BaseEstimator, ClassifierMixin):
+    def __init__(
+        self,
+        C: float = 0.5,
+        calibration: str = "sigmoid",
+        cv: int = 3,
+        under_call_cost: float = 3.0,
+        over_call_cost: float = 1.0,
+        floor_column: int | None = None,
+        random_state: int = 0,
+    ):
+        """
+        Args:
+            C: inverse regularisation strength of the logistic regression (default 0.5).
+            calibration: "sigmoid" or "isotonic" (CalibratedClassifierCV method).
+            cv: folds for calibration.
+            under_call_cost: cost per level of suggesting below the true level (default 3).
+            over_call_cost: cost per level of suggesting above it (default 1).
+            floor_column: index of the safety-floor feature; the decision never goes below it.
+            random_state: seed of the solver.
+        """
+        self.C = C
+        self.calibration = calibration
+        self.cv = cv
+        self.under_call_cost = under_call_cost
+        self.over_call_cost = over_call_cost
+        self.floor_column = floor_column
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=int)
+        base = make_pipeline(
+            StandardScaler(),
+            LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state),
+        )
+        folds = max(2, min(self.cv, int(np.bincount(y)[np.unique(y)].min())))
+        self.calibrated_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(X, y)
+        self.classes_ = self.calibrated_.classes_
+        self.costs_ = cost_matrix(self.under_call_cost, self.over_call_cost)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""
+        check_is_fitted(self, "calibrated_")
+        raw = self.calibrated_.predict_proba(np.asarray(X, dtype=float))
+        full = np.zeros((raw.shape[0], len(LEVELS)))
+        for column, level in enumerate(self.classes_):
+            full[:, int(level) - 1] = raw[:, column]
+        return full
+
+    def predict(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=float)
+        expected_cost = self.predict_proba(X) @ self.costs_.T
+        chosen = LEVELS[np.argmin(expected_cost, axis=1)]
+        if self.floor_column is not None:
+            chosen = np.maximum(chosen, X[:, self.floor_column].astype(int))
+        return chosen
+
+
+class TrainedLevelModel:
+    """A fitted LevelClassifier with what inference needs to build its features."""
+
+    def __init__(self, estimator: LevelClassifier, theme_ids: list[str], embedding_dimension: int, version: str):
+        self.estimator = estimator
+        self.theme_ids = list(theme_ids)
+        self.embedding_dimension = embedding_dimension
+        self.version = version
+
+    def features(self, indicators, sentence_embeddings) -> np.ndarray:
+        from nlp.features import case_features
+
+        return case_features(indicators, sentence_embeddings, self.theme_ids, self.embedding_dimension)
+
+    def decide(self, indicators, sentence_embeddings, floor: int) -> tuple[int, dict[str, float]]:
+        row = self.features(indicators, sentence_embeddings)[None, :]
+        probabilities = self.estimator.predict_proba(row)[0]
+        level = max(int(self.estimator.predict(row)[0]), floor)  # never below the safety floor
+        return level, {str(k): round(float(p), 4) for k, p in zip(LEVELS, probabilities)}

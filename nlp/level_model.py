@@ -35,6 +35,8 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         under_call_cost: float = 3.0,
         over_call_cost: float = 1.0,
         floor_column: int | None = None,
+        n_pipeline_features: int | None = None,
+        use_embedding: bool = True,
         random_state: int = 0,
     ):
         """
@@ -45,6 +47,9 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             under_call_cost: cost per level of suggesting below the true level (default 3).
             over_call_cost: cost per level of suggesting above it (default 1).
             floor_column: index of the safety-floor feature; the decision never goes below it.
+            n_pipeline_features: how many leading columns are pipeline features (the rest is
+                the narrative embedding).
+            use_embedding: fit on the narrative embedding columns too (default True).
             random_state: seed of the solver.
         """
         self.C = C
@@ -53,7 +58,14 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         self.under_call_cost = under_call_cost
         self.over_call_cost = over_call_cost
         self.floor_column = floor_column
+        self.n_pipeline_features = n_pipeline_features
+        self.use_embedding = use_embedding
         self.random_state = random_state
+
+    def _columns(self, X: np.ndarray) -> np.ndarray:
+        if self.use_embedding or self.n_pipeline_features is None:
+            return X
+        return X[:, : self.n_pipeline_features]
 
     def fit(self, X, y):
         X = np.asarray(X, dtype=float)
@@ -63,7 +75,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state),
         )
         folds = max(2, min(self.cv, int(np.bincount(y)[np.unique(y)].min())))
-        self.calibrated_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(X, y)
+        self.calibrated_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds).fit(self._columns(X), y)
         self.classes_ = self.calibrated_.classes_
         self.costs_ = cost_matrix(self.under_call_cost, self.over_call_cost)
         return self
@@ -71,7 +83,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""
         check_is_fitted(self, "calibrated_")
-        raw = self.calibrated_.predict_proba(np.asarray(X, dtype=float))
+        raw = self.calibrated_.predict_proba(self._columns(np.asarray(X, dtype=float)))
         full = np.zeros((raw.shape[0], len(LEVELS)))
         for column, level in enumerate(self.classes_):
             full[:, int(level) - 1] = raw[:, column]
@@ -101,7 +113,10 @@ class TrainedLevelModel:
         return case_features(indicators, sentence_embeddings, self.theme_ids, self.embedding_dimension)
 
     def decide(self, indicators, sentence_embeddings, floor: int) -> tuple[int, dict[str, float]]:
-        row = self.features(indicators, sentence_embeddings)[None, :]
+        return self.decide_features(self.features(indicators, sentence_embeddings), floor)
+
+    def decide_features(self, features: np.ndarray, floor: int) -> tuple[int, dict[str, float]]:
+        row = features[None, :]
         probabilities = self.estimator.predict_proba(row)[0]
         level = max(int(self.estimator.predict(row)[0]), floor)  # never below the safety floor
         return level, {str(k): round(float(p), 4) for k, p in zip(LEVELS, probabilities)}

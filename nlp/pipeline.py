@@ -33,6 +33,7 @@ from nlp.embeddings.model import load_sentence_model
 from nlp.fusion import candidate_flags, candidate_triggers, fuse_candidates
 from nlp.immediate_risk import RiskRules, immediate_risk
 from nlp.level import LevelRules, suggest_level
+from nlp.champion import load_champion
 from nlp.level_model import TrainedLevelModel
 from nlp.rules.loader import RULES_DIR, lexicon, read_rules
 from nlp.screening_tools import ToolRules, screening_tool_suggestions
@@ -121,7 +122,10 @@ class ThresholdAssist:
         return self.level_model.version if self.level_model is not None else RULES_MODEL_VERSION
 
     @classmethod
-    def load(cls, settings: PipelineSettings | None = None, *, embeddings: bool = True) -> ThresholdAssist:
+    def load(
+        cls, settings: PipelineSettings | None = None, *, embeddings: bool = True, champion: bool = True
+    ) -> ThresholdAssist:
+        """Build the pipeline; with `champion`, use the registry's champion level model if any."""
         settings = settings or PipelineSettings()
         catalogue = load_catalogue(settings.catalogue_dir)
         encoder = None
@@ -135,6 +139,7 @@ class ThresholdAssist:
             level_rules=LevelRules.from_dict(read_rules("level_rules.yaml", settings.rules_dir)),
             tool_rules=ToolRules.from_dict(read_rules("screening_tools.yaml", settings.rules_dir)),
             risk_rules=RiskRules.from_dict(read_rules("immediate_risk.yaml", settings.rules_dir)),
+            level_model=load_champion() if (champion and embeddings) else None,
             batch_size=settings.batch_size,
         )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
+from typing import NoReturn
 
 import typer
 
@@ -56,6 +58,157 @@ def validate(path: Annotated[Path, typer.Argument(help="Annotated cases (JSONL).
     typer.echo(f"{len(cases)} case(s) ok")
 
 
+@annotations_app.command("split")
+def split(
+    directory: Annotated[Optional[Path], typer.Argument(help="Folder of annotation files (default annotations/).")] = None,
+) -> None:
+    """Assign fixed train/test splits, stratified by level, to cases marked "unassigned"."""
+    from training.settings import get_settings
+    from training.splits import write_splits
+
+    directory = directory or get_settings().threshold_annotations_dir
+    counts = write_splits(sorted(directory.glob("*.jsonl")))
+    typer.echo(", ".join(f"{name}: {n}" for name, n in sorted(counts.items())))
+
+
+def train(
+    annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Folder of annotation files.")] = None,
+) -> None:
+    """Fit the level model on the train split, tune on dev, evaluate dev and test, log and register in MLflow."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nlp.catalogue import load_catalogue
+    from training.annotations import AnnotationError
+    from training.dataset import load_corpus
+    from training.settings import get_settings
+    from training.train import train as run_training
+
+    settings = get_settings()
+    directory = annotations or settings.threshold_annotations_dir
+    try:
+        corpus = load_corpus(directory, {e.id for e in load_catalogue()})
+    except (AnnotationError, ValueError) as exc:
+        typer.echo(f"error: the annotations have problems:\n{exc}", err=True)
+        raise typer.Exit(1)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bar:
+        def stage(description: str, total: int):
+            task = bar.add_task(description, total=total)
+            return lambda n=1: bar.advance(task, n)
+
+        result = run_training(settings, corpus, stage)
+    typer.echo(f"run {result['run_id']} registered as {settings.threshold_model_name} version {result['registered_version']}")
+    typer.echo(f"chosen on dev: {result['params']}")
+    for name, report in result["reports"].items():
+        level = report["level"]
+        rules = result["rules_reports"][name]["level"]
+        typer.echo(
+            f"{name}: accuracy {level['accuracy']:.3f} (rules {rules['accuracy']:.3f}), "
+            f"QWK {level['quadratic_weighted_kappa']:.3f} (rules {rules['quadratic_weighted_kappa']:.3f}), "
+            f"level-4 recall {level['level4_recall']}, severe under-calls {level['severe_under_calls']}"
+        )
+
+
+class InterchangeFormat(str, Enum):
+    labelstudio = "labelstudio"
+    docbin = "docbin"
+
+
+def _fail_with(problems: list[str], message: str) -> NoReturn:
+    """Print each problem, then the message, and exit 1."""
+    for problem in problems:
+        typer.echo(problem, err=True)
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@annotations_app.command("export")
+def annotations_export(
+    input: Annotated[Path, typer.Argument(help="Annotated cases (JSONL).")],
+    format: Annotated[InterchangeFormat, typer.Option("--format", help="Label Studio tasks (JSON) or spaCy DocBin.")],
+    output: Annotated[Path, typer.Option("--output", help="Write the tasks (.json) or DocBin (.spacy) here.")],
+) -> None:
+    """Export annotated cases for Label Studio or spaCy, losing nothing."""
+    from nlp.catalogue import load_catalogue
+    from training.annotations import validate_file
+    from training.interchange.common import InterchangeError
+
+    if not input.is_file():
+        typer.echo(f"error: no such file: {input}", err=True)
+        raise typer.Exit(2)
+    cases, problems = validate_file(input, {e.id for e in load_catalogue()})
+    if problems:
+        _fail_with(problems, f"{len(problems)} problem(s) in {input}; nothing written")
+    try:
+        if format is InterchangeFormat.labelstudio:
+            from training.interchange.labelstudio import cases_to_labelstudio
+
+            text = json.dumps(cases_to_labelstudio(cases), indent=2, ensure_ascii=False) + "\n"
+            output.write_text(text, encoding="utf-8")
+        else:
+            from training.interchange.docbin import cases_to_docbin
+
+            cases_to_docbin(cases).to_disk(output)
+    except InterchangeError as exc:
+        _fail_with(exc.problems, f"{len(exc.problems)} problem(s); nothing written")
+    typer.echo(f"{len(cases)} case(s) written to {output}", err=True)
+
+
+@annotations_app.command("import")
+def annotations_import(
+    path: Annotated[Path, typer.Argument(help="Label Studio tasks (JSON export) or spaCy DocBin.")],
+    format: Annotated[InterchangeFormat, typer.Option("--format", help="What PATH holds.")],
+    output: Annotated[Path, typer.Option("--output", help="Write the annotated cases (JSONL) here.")],
+) -> None:
+    """Import annotated cases from Label Studio or spaCy; every case is validated, nothing is written on failure."""
+    from nlp.catalogue import load_catalogue
+    from training.interchange.common import InterchangeError, check_cases, write_cases
+
+    if not path.is_file():
+        typer.echo(f"error: no such file: {path}", err=True)
+        raise typer.Exit(2)
+    unit = "task" if format is InterchangeFormat.labelstudio else "doc"
+    try:
+        cases = _read_interchange(path, format)
+    except InterchangeError as exc:
+        _fail_with(exc.problems, f"{len(exc.problems)} problem(s) in {path}; nothing written")
+    problems = check_cases(((f"{unit} {i}", case) for i, case in enumerate(cases)), {e.id for e in load_catalogue()})
+    if problems:
+        _fail_with(problems, f"{len(problems)} problem(s) in {path}; nothing written")
+    write_cases(cases, output)
+    typer.echo(f"{len(cases)} case(s) written to {output}", err=True)
+
+
+def _read_interchange(path: Path, format: InterchangeFormat) -> list:
+    from training.interchange.common import InterchangeError
+
+    if format is InterchangeFormat.docbin:
+        from training.interchange.docbin import docbin_to_cases, read_docbin
+
+        return docbin_to_cases(read_docbin(path))
+    from training.interchange.labelstudio import labelstudio_to_cases
+
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InterchangeError([f"{path.name}: not JSON ({exc})"]) from None
+    return labelstudio_to_cases(tasks)
+
+
+@annotations_app.command("labelstudio-config")
+def annotations_labelstudio_config(
+    output: Annotated[Optional[Path], typer.Option("--output", help="Default: annotations/labelstudio_config.xml.")] = None,
+) -> None:
+    """Write the Label Studio labelling config generated from the catalogue."""
+    from nlp.catalogue import load_catalogue
+    from training.interchange.labelstudio import CONFIG_PATH, labelstudio_config
+
+    output = output or CONFIG_PATH
+    output.write_text(labelstudio_config(load_catalogue()), encoding="utf-8")
+    typer.echo(f"Label Studio config written to {output}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(evaluate)
+    app.command()(train)
     app.add_typer(annotations_app, name="annotations")

@@ -1,0 +1,55 @@
+"""Find the registered champion level model, if there is one, without slowing start-up.
+
+The pipeline uses `models:/<name>@champion` when the registry has it and falls back to
+the guidance rules when it does not; every Suggestion says which (model_version).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from nlp.level_model import TrainedLevelModel
+
+logger = logging.getLogger(__name__)
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_TRACKING_URI = f"sqlite:///{REPO / 'mlruns' / 'mlflow.db'}"
+DEFAULT_MODEL_NAME = "threshold-assist"
+
+
+def _registry_exists(uri: str) -> bool:
+    if uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///")).is_file()
+    return True
+
+
+def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
+    """The level model stored as artefacts of a logged model (estimator + metadata)."""
+    import joblib
+
+    meta = json.loads((directory / "level_model_meta.json").read_text(encoding="utf-8"))
+    estimator = joblib.load(directory / "level_model.joblib")
+    return TrainedLevelModel(estimator, meta["theme_ids"], meta["embedding_dimension"], version)
+
+
+def load_champion(model_name: str | None = None, tracking_uri: str | None = None) -> TrainedLevelModel | None:
+    """The champion's level model, or None when no registry or no champion exists."""
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    name = model_name or os.environ.get("THRESHOLD_MODEL_NAME") or DEFAULT_MODEL_NAME
+    if not _registry_exists(uri):
+        return None
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    try:
+        version = client.get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        return None
+    mlflow.set_tracking_uri(uri)
+    local = Path(mlflow.artifacts.download_artifacts(f"models:/{name}@champion"))
+    logger.info("using champion %s version %s", name, version.version)
+    return read_level_model(local / "artifacts", f"{name}/{version.version}")

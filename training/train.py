@@ -1,0 +1,232 @@
+"""`threshold train`: fit the level model on the train split, tune on dev, evaluate, log to MLflow.
+
+Every run logs parameters, dataset hashes, the git commit, the catalogue version,
+metrics on dev and test, a confusion-matrix and a calibration plot, and the pipeline
+with its level model as an MLflow pyfunc model (with a signature), registered under
+one model name. The test split is only ever evaluated, never used to fit or choose.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlp.level_model import LevelClassifier, TrainedLevelModel
+from nlp.pipeline import ThresholdAssist
+from nlp.suggestion import Suggestion
+from training.annotations import AnnotatedCase
+from training.metrics import evaluate_suggestions
+from training.settings import REPO, TrainingSettings
+
+# The grid searched on the dev split (the train split fits, dev chooses).
+GRID = [
+    {"C": c, "under_call_cost": cost, "use_embedding": embedding}
+    for c in (0.05, 0.5)
+    for cost in (1.5, 3.0)
+    for embedding in (False, True)
+]
+LEVEL4_RECALL_TARGET = 0.97
+
+
+@dataclass
+class Analysed:
+    case: AnnotatedCase
+    suggestion: Suggestion  # the guidance-rules suggestion
+    features: np.ndarray
+    floor: int
+
+
+def analyse(pipeline: ThresholdAssist, cases: list[AnnotatedCase], advance=lambda n: None) -> list[Analysed]:
+    from nlp.level import safety_floor
+
+    theme_ids = [t.id for t in pipeline.catalogue.manifest.themes]
+    dimension = pipeline.nlp.get_pipe("indicator_embeddings").encoder.dimension
+    analysed = []
+    items = ((case.text, case.id) for case in cases)
+    for case, (suggestion, doc) in zip(cases, pipeline.analyse_many(items)):
+        from nlp.features import case_features
+
+        features = case_features(suggestion.indicators, doc._.sentence_embeddings, theme_ids, dimension)
+        analysed.append(Analysed(case, suggestion, features, safety_floor(suggestion.indicators)))
+        advance(1)
+    return analysed
+
+
+def suggestions_with(model: TrainedLevelModel, analysed: list[Analysed]) -> list[Suggestion]:
+    result = []
+    for item in analysed:
+        level, probabilities = model.decide_features(item.features, item.floor)
+        result.append(item.suggestion.model_copy(update={"level": level, "level_probabilities": probabilities, "model_version": model.version}))
+    return result
+
+
+def fit_level_model(train: list[Analysed], params: dict, floor_column: int, theme_ids, dimension, version) -> TrainedLevelModel:
+    n_pipeline = len(train[0].features) - dimension
+    estimator = LevelClassifier(floor_column=floor_column, n_pipeline_features=n_pipeline, **params)
+    X = np.stack([a.features for a in train])
+    y = np.array([a.case.level for a in train])
+    estimator.fit(X, y)
+    return TrainedLevelModel(estimator, theme_ids, dimension, version)
+
+
+def selection_key(report: dict) -> tuple:
+    """Safety first: fewest severe under-calls, level-4 recall up to the target, then agreement
+    (beyond the target, more level-4 recall is not bought with over-calling)."""
+    level = report["level"]
+    recall = min(level["level4_recall"] or 0.0, LEVEL4_RECALL_TARGET)
+    return (-level["severe_under_calls"], recall, level["quadratic_weighted_kappa"])
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def flatten_metrics(report: dict, prefix: str) -> dict[str, float]:
+    level = report["level"]
+    metrics = {
+        "accuracy": level["accuracy"],
+        "macro_f1": level["macro_f1"],
+        "qwk": level["quadratic_weighted_kappa"],
+        "level4_recall": level["level4_recall"],
+        "under_call_rate": level["under_call_rate"],
+        "severe_under_calls": level["severe_under_calls"],
+        "ece": report["calibration_ece"],
+        "indicator_micro_precision": report["indicators"]["micro_precision"],
+        "indicator_micro_recall": report["indicators"]["micro_recall"],
+        "trap_false_affirmation": report["traps"]["overall"],
+        "immediate_risk_recall": report["immediate_risk"]["recall"],
+    }
+    for level_name, value in level["per_level_recall"].items():
+        metrics[f"recall_l{level_name}"] = value
+    for tool, values in report["screening_tools"].items():
+        metrics[f"{tool.lower()}_recall"] = values["required_recall"]
+        metrics[f"{tool.lower()}_missing_precision"] = values["missing_precision"]
+        metrics[f"{tool.lower()}_completed_suppression"] = values["completed_suppression"]
+    for kind, value in report["traps"]["false_affirmation_rate"].items():
+        metrics[f"trap_fa_{kind}"] = value
+    return {f"{prefix}_{k}": float(v) for k, v in metrics.items() if v is not None}
+
+
+def _configure_mlflow(settings: TrainingSettings):
+    import mlflow
+
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_registry_uri(settings.mlflow_tracking_uri)
+    if settings.mlflow_tracking_uri.startswith("sqlite:///"):
+        Path(settings.mlflow_tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if mlflow.get_experiment_by_name(settings.threshold_experiment) is None:
+        settings.threshold_artifact_root.mkdir(parents=True, exist_ok=True)
+        mlflow.create_experiment(settings.threshold_experiment, artifact_location=settings.threshold_artifact_root.resolve().as_uri())
+    mlflow.set_experiment(settings.threshold_experiment)
+    return mlflow
+
+
+def train(settings: TrainingSettings, corpus, progress) -> dict:
+    """Run the whole training; `progress(stage, total)` returns an advance(n) callable."""
+    mlflow = _configure_mlflow(settings)
+    pipeline = ThresholdAssist.load(champion=False)
+    theme_ids = [t.id for t in pipeline.catalogue.manifest.themes]
+    dimension = pipeline.nlp.get_pipe("indicator_embeddings").encoder.dimension
+    from nlp.features import feature_names
+
+    floor_column = feature_names(theme_ids, dimension).index("safety_floor")
+    splits = {name: corpus.split(name) for name in ("train", "dev", "test")}
+    if not splits["train"] or not splits["dev"]:
+        raise ValueError("training needs cases in both the train and dev splits")
+
+    analysed = {}
+    for name, cases in splits.items():
+        analysed[name] = analyse(pipeline, cases, progress(f"analysing {name} narratives", len(cases)))
+
+    advance = progress("tuning on dev", len(GRID))
+    scored = []
+    for params in GRID:
+        model = fit_level_model(analysed["train"], params, floor_column, theme_ids, dimension, "candidate")
+        report = evaluate_suggestions(splits["dev"], suggestions_with(model, analysed["dev"]))
+        scored.append((selection_key(report), params))
+        advance(1)
+    best_params = max(scored, key=lambda item: item[0])[1]
+
+    advance = progress("fitting and evaluating", 3)
+    with mlflow.start_run() as run:
+        version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
+        model = fit_level_model(analysed["train"], best_params, floor_column, theme_ids, dimension, version)
+        advance(1)
+        reports = {name: evaluate_suggestions(splits[name], suggestions_with(model, analysed[name])) for name in ("dev", "test") if splits[name]}
+        rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in analysed[name]]) for name in ("dev", "test") if splits[name]}
+        advance(1)
+        mlflow.log_params({**best_params, "calibration": "sigmoid", "cv": 3, "features": len(analysed["train"][0].features)})
+        mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
+        mlflow.log_params({f"dataset_{name}_sha256": digest for name, digest in corpus.split_hashes.items()})
+        mlflow.set_tags({"git_commit": git_commit(), "catalogue_version": pipeline.catalogue.version})
+        for name, report in reports.items():
+            mlflow.log_metrics(flatten_metrics(report, name))
+        for name, report in rules_reports.items():
+            mlflow.log_metrics(flatten_metrics(report, f"rules_{name}"))
+        _log_plots(mlflow, reports, splits, model, analysed)
+        model_info = _log_model(mlflow, settings, model, pipeline, splits, version)
+        advance(1)
+    return {
+        "run_id": run.info.run_id,
+        "registered_version": model_info.registered_model_version,
+        "params": best_params,
+        "reports": reports,
+        "rules_reports": rules_reports,
+    }
+
+
+def _log_plots(mlflow, reports, splits, model, analysed) -> None:
+    from training.plots import calibration_plot, confusion_plot
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name, report in reports.items():
+            gold = [c.level for c in splits[name]]
+            probabilities = [s.level_probabilities for s in suggestions_with(model, analysed[name])]
+            mlflow.log_artifact(str(confusion_plot(report["level"]["confusion"], f"Level confusion ({name})", Path(folder) / f"confusion_{name}.png")), "plots")
+            mlflow.log_artifact(str(calibration_plot(probabilities, gold, f"Calibration ({name})", Path(folder) / f"calibration_{name}.png")), "plots")
+            (Path(folder) / f"metrics_{name}.json").write_text(json.dumps(report, indent=2))
+            mlflow.log_artifact(str(Path(folder) / f"metrics_{name}.json"), "metrics")
+
+
+def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAssist, splits, version):
+    import joblib
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    from training.mlflow_model import ThresholdAssistModel
+
+    with tempfile.TemporaryDirectory() as folder:
+        estimator_path = Path(folder) / "level_model.joblib"
+        meta_path = Path(folder) / "level_model_meta.json"
+        joblib.dump(model.estimator, estimator_path)
+        meta_path.write_text(json.dumps({
+            "theme_ids": model.theme_ids,
+            "embedding_dimension": model.embedding_dimension,
+            "model_version": version,
+            "catalogue_version": pipeline.catalogue.version,
+        }, indent=2))
+        example = pd.DataFrame({"id": [c.id for c in splits["dev"][:2]], "text": [c.text for c in splits["dev"][:2]]})
+        predictor = ThresholdAssistModel()  # in-process, only to infer the output signature
+        predictor.pipeline = pipeline
+        pipeline.level_model = model
+        signature = infer_signature(example, predictor.predict(None, example))
+        pipeline.level_model = None
+        return mlflow.pyfunc.log_model(
+            name="model",
+            python_model=ThresholdAssistModel(),  # pickled: must stay empty; loads in load_context
+            artifacts={"level_model": str(estimator_path), "level_model_meta": str(meta_path)},
+            code_paths=[str(REPO / "nlp"), str(REPO / "training")],
+            signature=signature,
+            input_example=example,
+            registered_model_name=settings.threshold_model_name,
+        )

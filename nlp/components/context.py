@@ -21,7 +21,9 @@ from spacy.tokens import Doc, Span
 
 from nlp.components.extensions import CANDIDATES_GROUP, CONTEXT_CATEGORY_ATTRIBUTES, FLAG_BY_CATEGORY, candidate_match
 
-_CHILD_REFERENCES = {"she", "he", "her", "him", "herself", "himself", "child", "yp", "cyp", "baby"}
+# Words that refer to the child. Reflexives ("her friend cuts herself") are left out: they
+# refer back to the subject, the other person.
+_CHILD_REFERENCES = {"she", "he", "her", "him", "child", "yp", "cyp", "baby"}
 
 
 @Language.factory("candidate_context", default_config={"coverage": 0.5})
@@ -68,7 +70,10 @@ class CandidateContext:
         span._.modifiers = tuple(applied)
 
     def _refers_to_child(self, span: Span) -> bool:
-        """Does the child appear inside an other-person trigger's scope ("her brother hit her")?"""
+        """Does the child appear inside an other-person trigger's scope ("her brother hit her")?
+
+        A reference inside the candidate itself counts too: a keyword phrase such as
+        "touched her private" or a whole sentence matched by embedding."""
         doc = span.doc
         for modifier in span._.modifiers:
             if modifier.category != "OTHER_PERSON":
@@ -76,7 +81,7 @@ class CandidateContext:
             trigger_start, trigger_end = modifier.modifier_span
             scope_start, scope_end = modifier.scope_span
             for token in doc[max(scope_start, trigger_end) : scope_end]:
-                if token.lower_ in _CHILD_REFERENCES and not (span.start <= token.i < span.end):
+                if token.lower_ in _CHILD_REFERENCES:
                     return True
         return False
 

@@ -25,12 +25,15 @@ def is_absence_worded(entry: CatalogueEntry) -> bool:
 
 
 def candidate_flags(span: Span, absence_worded: bool = False) -> dict[str, bool]:
+    """Context flags of a candidate. A sibling's or cousin's problem counts as about someone
+    else for every indicator, family-level ones included (DESIGN.md principle 3: "her older
+    brother is in a gang" is shown, not counted, and calls for no screening tool)."""
     exempt = absence_worded and candidate_match(span).source == "embedding"
     return {
         "negated": span._.is_negated and not exempt,
         "historical": span._.is_historical,
         "hypothetical": span._.is_hypothetical,
-        "other_person": span._.is_other_person,
+        "other_person": span._.is_other_person or span._.is_other_relative,
         "uncertain": span._.is_uncertain,
         "non_concern": span._.is_non_concern,
     }

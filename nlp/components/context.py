@@ -47,8 +47,9 @@ class CandidateContext:
             done.add((span.start, span.end))
             if candidate_match(span).source == "embedding":
                 self._flag_sentence_candidate(span, modifiers)
-            if span._.is_other_person and self._refers_to_child(span):
-                self._drop(span, "OTHER_PERSON")
+            for category in ("OTHER_PERSON", "OTHER_RELATIVE"):
+                if self._refers_to_child(span, category):
+                    self._drop(span, category)
         return doc
 
     def _flag_sentence_candidate(self, span: Span, modifiers) -> None:
@@ -63,20 +64,23 @@ class CandidateContext:
                 continue
             scope_start, scope_end = modifier.scope_span
             covered = sum(1 for i in content if scope_start <= i < scope_end)
-            if covered / len(content) >= self.coverage:
+            # An awareness event or a screening-tool mention makes the whole sentence
+            # generic, however short the trigger's reach; other triggers must cover most of it.
+            needed = 1 if modifier.category == "NON_CONCERN" else self.coverage * len(content)
+            if covered >= needed:
                 applied.append(modifier)
                 for attribute, value in CONTEXT_CATEGORY_ATTRIBUTES[modifier.category].items():
                     setattr(span._, attribute, value)
         span._.modifiers = tuple(applied)
 
-    def _refers_to_child(self, span: Span) -> bool:
+    def _refers_to_child(self, span: Span, category: str) -> bool:
         """Does the child appear inside an other-person trigger's scope ("her brother hit her")?
 
         A reference inside the candidate itself counts too: a keyword phrase such as
         "touched her private" or a whole sentence matched by embedding."""
         doc = span.doc
         for modifier in span._.modifiers:
-            if modifier.category != "OTHER_PERSON":
+            if modifier.category != category:
                 continue
             trigger_start, trigger_end = modifier.modifier_span
             scope_start, scope_end = modifier.scope_span

@@ -17,6 +17,7 @@ CONTEXT_CATEGORY_ATTRIBUTES: dict[str, dict[str, bool]] = {
     "HISTORICAL": {"is_historical": True},
     "HYPOTHETICAL": {"is_hypothetical": True},
     "OTHER_PERSON": {"is_other_person": True},
+    "OTHER_RELATIVE": {"is_other_relative": True},  # a sibling or cousin: family, not a parent
     "UNCERTAIN": {"is_uncertain": True},
     "NON_CONCERN": {"is_non_concern": True},
 }
@@ -26,6 +27,7 @@ FLAG_BY_CATEGORY = {
     "HISTORICAL": "historical",
     "HYPOTHETICAL": "hypothetical",
     "OTHER_PERSON": "other_person",
+    "OTHER_RELATIVE": "other_person",
     "UNCERTAIN": "uncertain",
     "NON_CONCERN": "non_concern",
 }

@@ -208,7 +208,56 @@ def annotations_labelstudio_config(
     typer.echo(f"Label Studio config written to {output}", err=True)
 
 
+def promote(version: Annotated[str, typer.Argument(help="Registered model version to promote.")]) -> None:
+    """Make VERSION the champion if it is no worse on the safety gates (test split)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from training.registry import promote as run_promotion
+    from training.settings import get_settings
+
+    settings = get_settings()
+    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
+    try:
+        promoted, gates, against = run_promotion(client, settings.threshold_model_name, version)
+    except MlflowException as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{settings.threshold_model_name} version {version} compared with {against} on the test split:")
+    for gate in gates:
+        typer.echo(f"  {gate}")
+    if not promoted:
+        failed = ", ".join(g.metric for g in gates if not g.passed)
+        typer.echo(f"not promoted: gate(s) failed: {failed}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"version {version} is now @champion")
+
+
+def model_card(
+    output: Annotated[Optional[Path], typer.Option("--output", help="Where to write the card.")] = None,
+) -> None:
+    """Regenerate the champion's model card from the registry and its run."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from training.model_card import render_model_card
+    from training.settings import REPO, get_settings
+
+    settings = get_settings()
+    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
+    try:
+        text = render_model_card(client, settings)
+    except (MlflowException, LookupError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
+    target = output or REPO / "models" / "MODEL_CARD.md"
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"model card written to {target}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(evaluate)
     app.command()(train)
+    app.command()(promote)
+    app.command("model-card")(model_card)
     app.add_typer(annotations_app, name="annotations")

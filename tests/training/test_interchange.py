@@ -49,7 +49,8 @@ def region_choice(region_id: str, control: str, choices: list[str]) -> dict:
 
 
 def case_choice(control: str, choices: list[str]) -> dict:
-    return {"id": f"x-{control}", "from_name": control, "to_name": "text", "type": "choices", "value": {"choices": choices}}
+    value = {"choices": choices}
+    return {"id": f"x-{control}", "from_name": control, "to_name": "text", "type": "choices", "value": value}
 
 
 def task(result: list[dict], **annotation) -> dict:
@@ -57,9 +58,10 @@ def task(result: list[dict], **annotation) -> dict:
     return {"id": 7, "data": data, "annotations": [{"id": 1, "result": result, **annotation}]}
 
 
-def threshold(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPROFILEIMPORTTIME": "1"}  # import log on stderr
-    return subprocess.run([str(THRESHOLD), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+def threshold(*args: str) -> subprocess.CompletedProcess:
+    """Run the console script; PYTHONPROFILEIMPORTTIME logs every module it imports on stderr."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPROFILEIMPORTTIME": "1"}
+    return subprocess.run([str(THRESHOLD), *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
 def test_labelstudio_round_trip_keeps_every_dev_case(dev_cases):
@@ -80,8 +82,10 @@ def test_labelstudio_task_links_evidence_of_one_indicator(dev_cases):
 
 
 def test_labelstudio_rejects_span_text_not_matching_offsets():
-    result = [span("r1", 25, 32, "th.health.l4.fgm", text="bruise"), region_choice("r1", "affirmed", ["affirmed"]),
-              case_choice("level", ["3"]), case_choice("immediate_risk", ["no"])]
+    result = [
+        span("r1", 25, 32, "th.health.l4.fgm", text="bruise"), region_choice("r1", "affirmed", ["affirmed"]),
+        case_choice("level", ["3"]), case_choice("immediate_risk", ["no"]),
+    ]
 
     with pytest.raises(InterchangeError) as error:
         labelstudio_to_cases([task(result)])
@@ -117,10 +121,12 @@ def test_labelstudio_reads_label_studio_export_with_relations():
 
 def test_labelstudio_rejects_linked_regions_that_disagree():
     label = "th.family.l3.domestic_abuse"
-    result = [case_choice("level", ["3"]), case_choice("immediate_risk", ["yes"]),
-              span("a", 13, 16, label), region_choice("a", "affirmed", ["affirmed"]),
-              span("b", 0, 3, label), region_choice("b", "affirmed", ["not affirmed"]),
-              {"type": "relation", "from_id": "a", "to_id": "b", "direction": "right", "labels": ["same indicator"]}]
+    result = [
+        case_choice("level", ["3"]), case_choice("immediate_risk", ["yes"]),
+        span("a", 13, 16, label), region_choice("a", "affirmed", ["affirmed"]),
+        span("b", 0, 3, label), region_choice("b", "affirmed", ["not affirmed"]),
+        {"type": "relation", "from_id": "a", "to_id": "b", "direction": "right", "labels": ["same indicator"]},
+    ]
 
     with pytest.raises(InterchangeError, match=r"task 0 \(case hand-1\): regions \['a', 'b'\] .* disagree"):
         labelstudio_to_cases([task(result)])
@@ -179,13 +185,15 @@ def test_docbin_rejects_span_off_token_boundaries(dev_cases):
 
 def test_docbin_without_user_data_is_rejected(dev_cases):
     from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
 
-    from training.interchange.docbin import cases_to_docbin, docbin_to_cases
+    from training.interchange.docbin import cases_to_docbin, docbin_from_bytes, docbin_to_cases
 
-    bare = DocBin().from_bytes(cases_to_docbin(dev_cases[:1]).to_bytes())
+    docs = cases_to_docbin(dev_cases[:1]).get_docs(Vocab())
+    written_without_user_data = DocBin(docs=docs).to_bytes()
 
     with pytest.raises(InterchangeError, match=r"doc 0: no annotated case .*store_user_data=True"):
-        docbin_to_cases(bare)
+        docbin_to_cases(docbin_from_bytes(written_without_user_data))
 
 
 def test_labelstudio_config_committed_equals_generated():
@@ -199,8 +207,8 @@ def test_labelstudio_config_committed_equals_generated():
 def test_cli_labelstudio_export_import_round_trip(tmp_path):
     tasks, cases = tmp_path / "tasks.json", tmp_path / "cases.jsonl"
 
-    exported = threshold("annotations", "export", str(DEV_PATH), "--format", "labelstudio", "--output", str(tasks), cwd=tmp_path)
-    imported = threshold("annotations", "import", str(tasks), "--format", "labelstudio", "--output", str(cases), cwd=tmp_path)
+    exported = threshold("annotations", "export", str(DEV_PATH), "--format", "labelstudio", "--output", str(tasks))
+    imported = threshold("annotations", "import", str(tasks), "--format", "labelstudio", "--output", str(cases))
 
     assert exported.returncode == 0, exported.stderr[-2000:]
     assert imported.returncode == 0, imported.stderr[-2000:]
@@ -212,8 +220,8 @@ def test_cli_labelstudio_export_import_round_trip(tmp_path):
 def test_cli_docbin_export_import_round_trip(tmp_path):
     docbin, cases = tmp_path / "dev.spacy", tmp_path / "cases.jsonl"
 
-    exported = threshold("annotations", "export", str(DEV_PATH), "--format", "docbin", "--output", str(docbin), cwd=tmp_path)
-    imported = threshold("annotations", "import", str(docbin), "--format", "docbin", "--output", str(cases), cwd=tmp_path)
+    exported = threshold("annotations", "export", str(DEV_PATH), "--format", "docbin", "--output", str(docbin))
+    imported = threshold("annotations", "import", str(docbin), "--format", "docbin", "--output", str(cases))
 
     assert exported.returncode == 0, exported.stderr[-2000:]
     assert imported.returncode == 0, imported.stderr[-2000:]
@@ -229,7 +237,8 @@ def test_cli_import_with_problems_exits_1_and_writes_nothing(tmp_path):
     good[1]["annotations"][0]["result"][0]["value"]["choices"] = ["5"]  # the level
     tasks.write_text(json.dumps(good), encoding="utf-8")
 
-    result = CliRunner().invoke(app, ["annotations", "import", str(tasks), "--format", "labelstudio", "--output", str(output)])
+    arguments = ["annotations", "import", str(tasks), "--format", "labelstudio", "--output", str(output)]
+    result = CliRunner().invoke(app, arguments)
 
     assert result.exit_code == 1
     assert "task 1 (case dev-a-002): level: needs one of ['1', '2', '3', '4'], has ['5']" in result.output

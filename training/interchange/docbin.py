@@ -10,8 +10,8 @@ Each case is one Doc (tokenised by `nlp.make_doc`, no other component runs):
 - `doc.user_data["gold_indicators"]`: per indicator {id, also, affirmed, context, spans},
   `spans` being the indices of its evidence spans in the span group.
 
-The DocBin stores user data (store_user_data=True); read one back with `docbin_from_bytes`
-or `read_docbin`, which do the same, or the user data is dropped.
+The DocBin is written with store_user_data=True: one written without it has lost the case
+fields. `docbin_from_bytes` and `read_docbin` read one back ready to be written again.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _misaligned(case: AnnotatedCase, indicator_id: str, start: int, end: int, do
 
 
 def docbin_from_bytes(data: bytes) -> DocBin:
-    """A DocBin with its user data (the case fields) kept.
+    """The DocBin, set to keep its user data (the case fields) if it is written again.
 
     Raises:
         InterchangeError: the bytes are not a DocBin.
@@ -107,7 +107,7 @@ def docbin_to_cases(docbin: DocBin, vocab: Vocab | None = None) -> list[Annotate
     """Rebuild and validate the case of every Doc.
 
     Args:
-        docbin: made by `cases_to_docbin`, read back with store_user_data=True.
+        docbin: made by `cases_to_docbin`, or read back from its bytes.
         vocab: for the Docs; defaults to a new, empty Vocab.
 
     Raises:
@@ -129,10 +129,12 @@ def doc_to_case(doc: Doc, where: str) -> tuple[AnnotatedCase | None, list[str]]:
     fields, indicators = doc.user_data.get(CASE_KEY), doc.user_data.get(INDICATORS_KEY)
     if not isinstance(fields, dict) or SPAN_KEY not in doc.spans:
         return None, [f"{where}: no annotated case (user_data[{CASE_KEY!r}] or spans[{SPAN_KEY!r}] missing; "
-                      "was the DocBin stored and read with store_user_data=True?)"]
+                      "was the DocBin written with store_user_data=True?)"]
     where = f"{where} (case {fields.get('id')})"
     problems: list[str] = []
-    evidence = [{"start": s.start_char, "end": s.end_char, "text": s.text, "label": s.label_} for s in doc.spans[SPAN_KEY]]
+    evidence = [
+        {"start": s.start_char, "end": s.end_char, "text": s.text, "label": s.label_} for s in doc.spans[SPAN_KEY]
+    ]
     rebuilt = [_indicator(indicator, evidence, problems) for indicator in indicators or ()]
     unused = set(range(len(evidence))) - {i for indicator in indicators or () for i in indicator.get("spans", ())}
     if unused:

@@ -23,4 +23,11 @@ from training.interchange.labelstudio.config import CONFIG_PATH, labelstudio_con
 from training.interchange.labelstudio.from_tasks import labelstudio_to_cases, task_to_case
 from training.interchange.labelstudio.to_tasks import case_to_task, cases_to_labelstudio
 
-__all__ = ["CONFIG_PATH", "case_to_task", "cases_to_labelstudio", "labelstudio_config", "labelstudio_to_cases", "task_to_case"]
+__all__ = [
+    "CONFIG_PATH",
+    "case_to_task",
+    "cases_to_labelstudio",
+    "labelstudio_config",
+    "labelstudio_to_cases",
+    "task_to_case",
+]

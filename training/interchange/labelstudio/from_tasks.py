@@ -45,9 +45,14 @@ def task_to_case(task: dict, where: str) -> tuple[AnnotatedCase | None, list[str
     _check_controls(result, problems)
     regions = _regions(result, data[TEXT], problems)
     attributes = _region_attributes(result, regions, problems)
-    indicators = [_indicator(group, regions, attributes, problems) for group in _indicator_groups(result, regions, problems)]
-    case = {"id": data["case_id"], TEXT: data[TEXT], **_case_fields(result, problems), "indicators": indicators,
-            **{name: data[name] for name in DATA_FIELDS if name != "case_id"}}
+    indicators = []
+    for group in _indicator_groups(result, regions, problems):
+        problems.extend(_indicator_problems(group, regions, attributes))
+        indicators.append(_indicator(group, regions, attributes))
+    case = {
+        "id": data["case_id"], TEXT: data[TEXT], **_case_fields(result, problems), "indicators": indicators,
+        **{name: data[name] for name in DATA_FIELDS if name != "case_id"},
+    }
     if problems:
         return None, [f"{where}: {problem}" for problem in problems]
     return validate_case(case, where)
@@ -70,14 +75,21 @@ def _task_result(task: dict, problems: list[str]) -> list[dict] | None:
     annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
     if len(annotations) > 1:
         annotations = [a for a in annotations if a.get("ground_truth")] or annotations
-    if len(annotations) != 1:
-        problems.append(f"needs exactly one annotation (not cancelled), has {len(annotations)}; mark one as ground truth")
+    if not annotations:
+        problems.append("has no annotation that was not cancelled (predictions are not gold)")
+        return None
+    if len(annotations) > 1:
+        problems.append(f"has {len(annotations)} annotations; mark the one to keep as ground truth")
         return None
     result = annotations[0].get("result")
-    if not isinstance(result, list) or not all(isinstance(r, dict) and isinstance(r.get("value", {}), dict) for r in result):
+    if not isinstance(result, list) or not all(_is_result(item) for item in result):
         problems.append("annotation 'result' must be a list of result objects")
         return None
     return result
+
+
+def _is_result(item: object) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("value", {}), dict)
 
 
 def _check_controls(result: list[dict], problems: list[str]) -> None:
@@ -118,16 +130,22 @@ def _evidence(region_id: str, value: dict, text: str, problems: list[str]) -> di
 
 
 def _region_attributes(result: list[dict], regions: dict[str, dict], problems: list[str]) -> dict[str, dict]:
-    """The per-region choices of each region: {region id: {control: [choices]}}."""
+    """The per-region choices of each region: {region id: {control: [choices]}}.
+
+    Choices of a region already rejected (bad offsets) are skipped: it is reported once.
+    """
+    labelled = {item.get("id") for item in result if item.get("from_name") == INDICATOR}
     attributes: dict[str, dict] = {region_id: {} for region_id in regions}
     for item in result:
         control, region_id = item.get("from_name"), item.get("id")
-        if control not in REGION_CONTROLS:
+        if control not in REGION_CONTROLS or (region_id in labelled and region_id not in regions):
             continue
-        if region_id not in attributes or control in attributes[region_id]:
-            problems.append(f"{control} result {region_id!r}: not the one {control} of an {INDICATOR} region")
-            continue
-        attributes[region_id][control] = list(item.get("value", {}).get("choices") or [])
+        if region_id not in attributes:
+            problems.append(f"{control} result {region_id!r}: belongs to no {INDICATOR} region")
+        elif control in attributes[region_id]:
+            problems.append(f"region {region_id!r}: {control} given twice")
+        else:
+            attributes[region_id][control] = list(item.get("value", {}).get("choices") or [])
     return attributes
 
 
@@ -145,7 +163,9 @@ def _indicator_groups(result: list[dict], regions: dict[str, dict], problems: li
             continue
         ends, labels = (item.get("from_id"), item.get("to_id")), item.get("labels") or []
         if not all(end in regions for end in ends) or labels not in ([], [SAME_INDICATOR]):
-            problems.append(f"relation {ends[0]!r} -> {ends[1]!r}: must be a {SAME_INDICATOR!r} link of two {INDICATOR} regions")
+            problems.append(
+                f"relation {ends[0]!r} -> {ends[1]!r}: must be a {SAME_INDICATOR!r} link of two {INDICATOR} regions"
+            )
             continue
         parent[root(ends[1])] = root(ends[0])
     groups: dict[str, list[str]] = {}
@@ -154,21 +174,28 @@ def _indicator_groups(result: list[dict], regions: dict[str, dict], problems: li
     return list(groups.values())
 
 
-def _indicator(group: list[str], regions: dict[str, dict], attributes: dict[str, dict], problems: list[str]) -> dict:
-    label = regions[group[0]]["label"]
-    chosen = attributes[group[0]]
+def _indicator_problems(group: list[str], regions: dict[str, dict], attributes: dict[str, dict]) -> list[str]:
+    """Linked regions must share label and per-region choices; those choices must be valid."""
+    label, chosen, problems = regions[group[0]]["label"], attributes[group[0]], []
     if any(regions[r]["label"] != label for r in group):
         problems.append(f"regions {group} are linked as {SAME_INDICATOR!r} but carry different labels")
     if any(_normalised(attributes[r]) != _normalised(chosen) for r in group):
         problems.append(f"regions {group} of indicator {label} disagree on {AFFIRMED}/{CONTEXT}/{ALSO}; set them alike")
-    affirmed = chosen.get(AFFIRMED, [])
+    affirmed, unknown_flags = chosen.get(AFFIRMED, []), sorted(set(chosen.get(CONTEXT, [])) - set(CONTEXT_FLAGS))
     if len(affirmed) != 1 or affirmed[0] not in AFFIRMED_CHOICES:
-        problems.append(f"region {group[0]!r} ({label}): {AFFIRMED} needs one of {list(AFFIRMED_CHOICES)}, has {affirmed}")
-    flags = chosen.get(CONTEXT, [])
-    if set(flags) - set(CONTEXT_FLAGS):
-        problems.append(f"region {group[0]!r} ({label}): unknown {CONTEXT} flags {sorted(set(flags) - set(CONTEXT_FLAGS))}")
+        choices = list(AFFIRMED_CHOICES)
+        problems.append(f"region {group[0]!r} ({label}): {AFFIRMED} needs one of {choices}, has {affirmed}")
+    if unknown_flags:
+        problems.append(f"region {group[0]!r} ({label}): unknown {CONTEXT} flags {unknown_flags}")
+    return problems
+
+
+def _indicator(group: list[str], regions: dict[str, dict], attributes: dict[str, dict]) -> dict:
+    """The indicator of linked regions: label and choices of the first, evidence of each in turn."""
+    chosen = attributes[group[0]]
+    affirmed, flags = chosen.get(AFFIRMED, []), chosen.get(CONTEXT, [])
     return {
-        "id": label,
+        "id": regions[group[0]]["label"],
         "also": chosen.get(ALSO, []),
         "affirmed": AFFIRMED_CHOICES.get(affirmed[0]) if len(affirmed) == 1 else None,
         "evidence": [{name: regions[r][name] for name in ("start", "end", "text")} for r in group],
@@ -191,7 +218,10 @@ def _case_fields(result: list[dict], problems: list[str]) -> dict:
         problems.append(f"{IMMEDIATE_RISK}: needs one of {list(YES_NO)}, has {risk}")
     return {
         "level": int(level[0]) if len(level) == 1 and level[0] in LEVELS else None,
-        "screening_tools": {"required": choices.get(TOOLS_REQUIRED, []), "completed": choices.get(TOOLS_COMPLETED, [])},
+        "screening_tools": {
+            "required": choices.get(TOOLS_REQUIRED, []),
+            "completed": choices.get(TOOLS_COMPLETED, []),
+        },
         "immediate_risk": YES_NO.get(risk[0]) if len(risk) == 1 else None,
         "traps": choices.get(TRAPS, []),
         "notes": "\n".join(chosen.get(NOTES, {}).get("text") or []),

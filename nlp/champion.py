@@ -31,8 +31,15 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
     import joblib
 
     meta = json.loads((directory / "level_model_meta.json").read_text(encoding="utf-8"))
-    estimator = joblib.load(directory / "level_model.joblib")
-    return TrainedLevelModel(estimator, meta["theme_ids"], meta["embedding_dimension"], version)
+    bundle = joblib.load(directory / "level_model.joblib")
+    return TrainedLevelModel(
+        bundle["estimator"],
+        meta["theme_ids"],
+        meta["embedding_dimension"],
+        version,
+        verifier=bundle.get("verifier"),
+        verifier_threshold=float(meta.get("verifier_threshold", 0.0)),
+    )
 
 
 def load_champion(model_name: str | None = None, tracking_uri: str | None = None) -> TrainedLevelModel | None:

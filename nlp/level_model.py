@@ -99,13 +99,31 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
 
 
 class TrainedLevelModel:
-    """A fitted LevelClassifier with what inference needs to build its features."""
+    """A fitted LevelClassifier (and optional candidate verifier) with what inference needs."""
 
-    def __init__(self, estimator: LevelClassifier, theme_ids: list[str], embedding_dimension: int, version: str):
+    def __init__(
+        self,
+        estimator: LevelClassifier,
+        theme_ids: list[str],
+        embedding_dimension: int,
+        version: str,
+        verifier=None,
+        verifier_threshold: float = 0.0,
+    ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
         self.embedding_dimension = embedding_dimension
         self.version = version
+        self.verifier = verifier
+        self.verifier_threshold = verifier_threshold
+
+    def verify(self, indicators):
+        """Affirmed matches the verifier finds weak become shown-not-counted."""
+        if self.verifier is None:
+            return indicators
+        from nlp.verifier import verify
+
+        return verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
 
     def features(self, indicators, sentence_embeddings) -> np.ndarray:
         from nlp.features import case_features

@@ -159,6 +159,12 @@ class ThresholdAssist:
 
     def _suggestion(self, doc: Doc, narrative_id: str | None) -> Suggestion:
         indicators = fuse_candidates(doc, self.catalogue)
+        # Tools and immediate risk weigh every affirmed match (recall first); the level
+        # model may first set aside weak matches (shown, not counted).
+        tools = screening_tool_suggestions(doc, indicators, self.tool_rules)
+        risk = immediate_risk(indicators, self.risk_rules)
+        if self.level_model is not None:
+            indicators = self.level_model.verify(indicators)
         decision = suggest_level(indicators, self.level_rules)
         level, probabilities, explanation = decision.level, decision.probabilities, decision.explanation
         if self.level_model is not None:
@@ -174,8 +180,8 @@ class ThresholdAssist:
             level_probabilities=probabilities,
             level_explanation=explanation,
             indicators=indicators,
-            screening_tools=screening_tool_suggestions(doc, indicators, self.tool_rules),
-            immediate_risk=immediate_risk(indicators, self.risk_rules),
+            screening_tools=tools,
+            immediate_risk=risk,
             model_version=self.model_version,
             catalogue_version=self.catalogue.version,
         )

@@ -6,6 +6,10 @@ import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"  # before anything can import huggingface_hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tests never see a developer's own registry (mlruns/): without a champion the pipeline
+# uses the guidance rules, so results do not depend on what was trained locally.
+# Tests of the registry point MLFLOW_TRACKING_URI at their own temporary store.
+os.environ["MLFLOW_TRACKING_URI"] = "sqlite:////nonexistent/threshold-tests/mlflow.db"
 
 from pathlib import Path
 

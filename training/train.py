@@ -16,9 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.features import case_features
+from nlp.level import safety_floor
 from nlp.level_model import LevelClassifier, TrainedLevelModel
 from nlp.pipeline import ThresholdAssist
-from nlp.suggestion import Suggestion
+from nlp.suggestion import IndicatorSuggestion, Suggestion
+from nlp.verifier import CandidateVerifier, candidate_features, verify
 from training.annotations import AnnotatedCase
 from training.metrics import evaluate_suggestions
 from training.settings import REPO, TrainingSettings
@@ -30,6 +33,7 @@ GRID = [
     for cost in (1.5, 3.0)
     for embedding in (False, True)
 ]
+VERIFIER_THRESHOLDS = (0.0, 0.3, 0.5)  # 0: no verification
 LEVEL4_RECALL_TARGET = 0.97
 
 
@@ -37,41 +41,96 @@ LEVEL4_RECALL_TARGET = 0.97
 class Analysed:
     case: AnnotatedCase
     suggestion: Suggestion  # the guidance-rules suggestion
+    sentence_embeddings: np.ndarray
+
+
+@dataclass
+class Prepared:
+    """An analysed case after candidate verification, ready for the level model."""
+
+    analysed: Analysed
+    indicators: list[IndicatorSuggestion]
     features: np.ndarray
     floor: int
 
 
 def analyse(pipeline: ThresholdAssist, cases: list[AnnotatedCase], advance=lambda n: None) -> list[Analysed]:
-    from nlp.level import safety_floor
-
-    theme_ids = [t.id for t in pipeline.catalogue.manifest.themes]
-    dimension = pipeline.nlp.get_pipe("indicator_embeddings").encoder.dimension
     analysed = []
     items = ((case.text, case.id) for case in cases)
     for case, (suggestion, doc) in zip(cases, pipeline.analyse_many(items)):
-        from nlp.features import case_features
-
-        features = case_features(suggestion.indicators, doc._.sentence_embeddings, theme_ids, dimension)
-        analysed.append(Analysed(case, suggestion, features, safety_floor(suggestion.indicators)))
+        analysed.append(Analysed(case, suggestion, doc._.sentence_embeddings))
         advance(1)
     return analysed
 
 
-def suggestions_with(model: TrainedLevelModel, analysed: list[Analysed]) -> list[Suggestion]:
+@dataclass(frozen=True)
+class CatalogueFacts:
+    """What training needs to know of the catalogue: theme order and each entry's level."""
+
+    themes: list[str]
+    levels: dict[str, int]
+
+
+def candidate_labels(item: Analysed, facts: CatalogueFacts) -> tuple[list[np.ndarray], list[int]]:
+    """Affirmed matches of a training case, labelled 1 when a gold affirmed concern supports
+    them: the same id (or an equivalent), or an overlapping gold concern at least as severe."""
+    gold = [g for g in item.case.indicators if g.affirmed]
+    ids = set().union(*(g.ids for g in gold)) if gold else set()
+    rows, labels = [], []
+    for indicator in item.suggestion.indicators:
+        if not indicator.affirmed:
+            continue
+        supported = indicator.id in ids or any(
+            e.start < g_ev.end and g_ev.start < e.end
+            for g in gold
+            if facts.levels.get(g.id, 0) >= indicator.level
+            for e in indicator.evidence
+            for g_ev in g.evidence
+        )
+        rows.append(candidate_features(indicator, item.suggestion.indicators, facts.themes))
+        labels.append(int(supported))
+    return rows, labels
+
+
+def fit_verifier(train: list[Analysed], facts: CatalogueFacts) -> CandidateVerifier:
+    rows, labels = [], []
+    for item in train:
+        r, y = candidate_labels(item, facts)
+        rows += r
+        labels += y
+    return CandidateVerifier().fit(np.stack(rows), np.array(labels))
+
+
+def prepare(items: list[Analysed], verifier, threshold: float, dimension: int, themes: list[str]) -> list[Prepared]:
+    prepared = []
+    for item in items:
+        indicators = item.suggestion.indicators
+        if verifier is not None and threshold > 0:
+            indicators = verify(indicators, verifier, threshold, themes)
+        features = case_features(indicators, item.sentence_embeddings, themes, dimension)
+        prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))
+    return prepared
+
+
+def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list[Suggestion]:
     result = []
-    for item in analysed:
+    for item in prepared:
         level, probabilities = model.decide_features(item.features, item.floor)
-        result.append(item.suggestion.model_copy(update={"level": level, "level_probabilities": probabilities, "model_version": model.version}))
+        result.append(item.analysed.suggestion.model_copy(update={
+            "indicators": item.indicators, "level": level, "level_probabilities": probabilities, "model_version": model.version,
+        }))
     return result
 
 
-def fit_level_model(train: list[Analysed], params: dict, floor_column: int, theme_ids, dimension, version) -> TrainedLevelModel:
+def fit_level_model(
+    train: list[Prepared], params: dict, floor_column: int, dimension: int, themes: list[str], version: str, verifier, threshold: float
+) -> TrainedLevelModel:
     n_pipeline = len(train[0].features) - dimension
     estimator = LevelClassifier(floor_column=floor_column, n_pipeline_features=n_pipeline, **params)
-    X = np.stack([a.features for a in train])
-    y = np.array([a.case.level for a in train])
+    X = np.stack([p.features for p in train])
+    y = np.array([p.analysed.case.level for p in train])
     estimator.fit(X, y)
-    return TrainedLevelModel(estimator, theme_ids, dimension, version)
+    return TrainedLevelModel(estimator, themes, dimension, version, verifier=verifier, verifier_threshold=threshold)
 
 
 def selection_key(report: dict) -> tuple:
@@ -135,11 +194,12 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     """Run the whole training; `progress(stage, total)` returns an advance(n) callable."""
     mlflow = _configure_mlflow(settings)
     pipeline = ThresholdAssist.load(champion=False)
-    theme_ids = [t.id for t in pipeline.catalogue.manifest.themes]
+    facts = CatalogueFacts([t.id for t in pipeline.catalogue.manifest.themes], {e.id: e.level for e in pipeline.catalogue})
+    themes = facts.themes
     dimension = pipeline.nlp.get_pipe("indicator_embeddings").encoder.dimension
     from nlp.features import feature_names
 
-    floor_column = feature_names(theme_ids, dimension).index("safety_floor")
+    floor_column = feature_names(themes, dimension).index("safety_floor")
     splits = {name: corpus.split(name) for name in ("train", "dev", "test")}
     if not splits["train"] or not splits["dev"]:
         raise ValueError("training needs cases in both the train and dev splits")
@@ -148,24 +208,31 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     for name, cases in splits.items():
         analysed[name] = analyse(pipeline, cases, progress(f"analysing {name} narratives", len(cases)))
 
-    advance = progress("tuning on dev", len(GRID))
+    verifier = fit_verifier(analysed["train"], facts)
+    advance = progress("tuning on dev", len(GRID) * len(VERIFIER_THRESHOLDS))
     scored = []
-    for params in GRID:
-        model = fit_level_model(analysed["train"], params, floor_column, theme_ids, dimension, "candidate")
-        report = evaluate_suggestions(splits["dev"], suggestions_with(model, analysed["dev"]))
-        scored.append((selection_key(report), params))
-        advance(1)
-    best_params = max(scored, key=lambda item: item[0])[1]
+    for threshold in VERIFIER_THRESHOLDS:
+        train_prepared = prepare(analysed["train"], verifier, threshold, dimension, themes)
+        dev_prepared = prepare(analysed["dev"], verifier, threshold, dimension, themes)
+        for params in GRID:
+            model = fit_level_model(train_prepared, params, floor_column, dimension, themes, "candidate", verifier, threshold)
+            report = evaluate_suggestions(splits["dev"], suggestions_with(model, dev_prepared))
+            scored.append((selection_key(report), {**params, "verifier_threshold": threshold}))
+            advance(1)
+    best = dict(max(scored, key=lambda item: item[0])[1])
+    best_threshold = best.pop("verifier_threshold")
+    best_params = best
 
     advance = progress("fitting and evaluating", 3)
     with mlflow.start_run() as run:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
-        model = fit_level_model(analysed["train"], best_params, floor_column, theme_ids, dimension, version)
+        prepared = {name: prepare(analysed[name], verifier, best_threshold, dimension, themes) for name in analysed}
+        model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold)
         advance(1)
-        reports = {name: evaluate_suggestions(splits[name], suggestions_with(model, analysed[name])) for name in ("dev", "test") if splits[name]}
+        reports = {name: evaluate_suggestions(splits[name], suggestions_with(model, prepared[name])) for name in ("dev", "test") if splits[name]}
         rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in analysed[name]]) for name in ("dev", "test") if splits[name]}
         advance(1)
-        mlflow.log_params({**best_params, "calibration": "sigmoid", "cv": 3, "features": len(analysed["train"][0].features)})
+        mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
         mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
         mlflow.log_params({f"dataset_{name}_sha256": digest for name, digest in corpus.split_hashes.items()})
         mlflow.set_tags({"git_commit": git_commit(), "catalogue_version": pipeline.catalogue.version})
@@ -173,25 +240,25 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
             mlflow.log_metrics(flatten_metrics(report, name))
         for name, report in rules_reports.items():
             mlflow.log_metrics(flatten_metrics(report, f"rules_{name}"))
-        _log_plots(mlflow, reports, splits, model, analysed)
+        _log_plots(mlflow, reports, splits, model, prepared)
         model_info = _log_model(mlflow, settings, model, pipeline, splits, version)
         advance(1)
     return {
         "run_id": run.info.run_id,
         "registered_version": model_info.registered_model_version,
-        "params": best_params,
+        "params": {**best_params, "verifier_threshold": best_threshold},
         "reports": reports,
         "rules_reports": rules_reports,
     }
 
 
-def _log_plots(mlflow, reports, splits, model, analysed) -> None:
+def _log_plots(mlflow, reports, splits, model, prepared) -> None:
     from training.plots import calibration_plot, confusion_plot
 
     with tempfile.TemporaryDirectory() as folder:
         for name, report in reports.items():
             gold = [c.level for c in splits[name]]
-            probabilities = [s.level_probabilities for s in suggestions_with(model, analysed[name])]
+            probabilities = [s.level_probabilities for s in suggestions_with(model, prepared[name])]
             mlflow.log_artifact(str(confusion_plot(report["level"]["confusion"], f"Level confusion ({name})", Path(folder) / f"confusion_{name}.png")), "plots")
             mlflow.log_artifact(str(calibration_plot(probabilities, gold, f"Calibration ({name})", Path(folder) / f"calibration_{name}.png")), "plots")
             (Path(folder) / f"metrics_{name}.json").write_text(json.dumps(report, indent=2))
@@ -208,8 +275,9 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
     with tempfile.TemporaryDirectory() as folder:
         estimator_path = Path(folder) / "level_model.joblib"
         meta_path = Path(folder) / "level_model_meta.json"
-        joblib.dump(model.estimator, estimator_path)
+        joblib.dump({"estimator": model.estimator, "verifier": model.verifier}, estimator_path)
         meta_path.write_text(json.dumps({
+            "verifier_threshold": model.verifier_threshold,
             "theme_ids": model.theme_ids,
             "embedding_dimension": model.embedding_dimension,
             "model_version": version,

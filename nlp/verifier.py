@@ -1,0 +1,91 @@
+"""Candidate verifier: a learned check that a context-affirmed match is a real concern.
+
+Keyword and similarity matches over 606 overlapping guidance rows over-suggest: a
+sentence about a child's low mood also resembles level-3 and level-4 rows. The verifier
+(logistic regression over the match's own evidence: level, framework, themes, score,
+how it was matched) gives each affirmed match a probability; below the threshold
+chosen on the dev split, the match is shown as a weak match and not counted. It never
+touches screening tools or immediate risk, which are decided on every affirmed match,
+and never sets aside a level-4 match: child-protection evidence always counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from nlp.features import FRAMEWORKS
+from nlp.suggestion import IndicatorSuggestion
+
+
+def candidate_features(indicator: IndicatorSuggestion, case_indicators: list[IndicatorSuggestion], theme_ids: list[str]) -> np.ndarray:
+    affirmed = [i for i in case_indicators if i.affirmed]
+    same_theme_lower = [
+        i.score for i in affirmed if i.level < indicator.level and set(i.themes) & set(indicator.themes)
+    ]
+    row = [float(indicator.level == k) for k in (1, 2, 3, 4)]
+    row += [float(indicator.framework == f) for f in FRAMEWORKS]
+    row += [
+        indicator.score,
+        float("rule" in indicator.matched_by),
+        float("embedding" in indicator.matched_by),
+        float(len(indicator.matched_by) == 2),
+        float(len(indicator.evidence)),
+        float(indicator.context.uncertain),
+        float(len(affirmed)),
+        max((i.score for i in affirmed), default=0.0),
+        max(same_theme_lower, default=0.0),
+        float(sum(1 for i in affirmed if i.level == indicator.level and set(i.themes) & set(indicator.themes))),
+    ]
+    row += [float(t in indicator.themes) for t in theme_ids]
+    return np.asarray(row, dtype=np.float32)
+
+
+class CandidateVerifier(BaseEstimator, ClassifierMixin):
+    def __init__(self, C: float = 0.5, random_state: int = 0):
+        """
+        Args:
+            C: inverse regularisation strength (default 0.5).
+            random_state: seed of the solver.
+        """
+        self.C = C
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        self.model_ = make_pipeline(
+            StandardScaler(),
+            LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state),
+        ).fit(np.asarray(X, dtype=float), np.asarray(y, dtype=int))
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(np.asarray(X, dtype=float))
+
+
+def verify(
+    indicators: list[IndicatorSuggestion], verifier: CandidateVerifier, threshold: float, theme_ids: list[str]
+) -> list[IndicatorSuggestion]:
+    """Affirmed matches below the threshold become shown-not-counted, saying why."""
+    affirmed = [i for i in indicators if i.affirmed]
+    if not any(i.level < 4 for i in affirmed) or threshold <= 0:
+        return indicators
+    rows = np.stack([candidate_features(i, indicators, theme_ids) for i in affirmed])
+    probabilities = dict(zip((i.id for i in affirmed), verifier.predict_proba(rows)[:, 1]))
+    result = []
+    for indicator in indicators:
+        p = probabilities.get(indicator.id)
+        if p is not None and p < threshold and indicator.level < 4:
+            context = indicator.context.model_copy(update={"triggers": [*indicator.context.triggers, f"weak match: verifier {p:.2f}"]})
+            indicator = indicator.model_copy(update={
+                "affirmed": False,
+                "context": context,
+                "explanation": indicator.explanation.rstrip(".") + f"; not counted: weak match (verifier probability {p:.2f} < {threshold:.2f}).",
+            })
+        result.append(indicator)
+    return result

@@ -1,0 +1,134 @@
+"""Training, registry, promotion gate and the champion from outside, on a small real corpus."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from nlp.catalogue import load_catalogue
+from training.dataset import Corpus, load_corpus
+from training.registry import compare, promote
+from training.settings import REPO, TrainingSettings
+from training.train import train
+
+MODEL = "threshold-assist-test"
+
+
+def _small_corpus(per_split: int = 8) -> Corpus:
+    corpus = load_corpus(REPO / "annotations", {e.id for e in load_catalogue()})
+    picked = []
+    for split in ("train", "dev", "test"):
+        cases = sorted(corpus.split(split), key=lambda c: (c.level, c.id))
+        for level in (1, 2, 3, 4):
+            picked += [c for c in cases if c.level == level][: per_split // 4]
+    return Corpus(tuple(picked), corpus.file_hashes)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    store = tmp_path_factory.mktemp("mlflow")
+    settings = TrainingSettings(
+        mlflow_tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
+        threshold_artifact_root=store / "artifacts",
+        threshold_model_name=MODEL,
+        threshold_experiment="registry-tests",
+    )
+    stages = []
+    result = train(settings, _small_corpus(), lambda stage, total: (stages.append(stage), lambda n=1: None)[1])
+    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
+    return settings, client, result, stages
+
+
+def test_train_logs_a_registered_run_with_hashes_commit_plots_and_metrics(trained):
+    settings, client, result, stages = trained
+    run = client.get_run(result["run_id"])
+    assert {"dataset_train_sha256", "dataset_dev_sha256", "dataset_test_sha256", "C", "under_call_cost"} <= set(run.data.params)
+    assert run.data.tags["git_commit"] and run.data.tags["catalogue_version"].startswith("1.")
+    assert {"test_level4_recall", "test_severe_under_calls", "test_cse_recall", "dev_qwk", "rules_test_level4_recall"} <= set(run.data.metrics)
+    artifacts = {a.path for a in client.list_artifacts(result["run_id"], "plots")}
+    assert {"plots/confusion_test.png", "plots/calibration_test.png"} <= artifacts
+    assert str(result["registered_version"]) == "1"
+    assert stages[:3] == ["analysing train narratives", "analysing dev narratives", "analysing test narratives"]
+
+
+def test_promotion_gate_names_the_failed_metric():
+    gates = compare(
+        {"level4_recall": 0.9, "severe_under_calls": 2, "cse_recall": 1.0, "cog_recall": 1.0},
+        {"level4_recall": 0.95, "severe_under_calls": 0, "cse_recall": 0.9, "cog_recall": 1.0},
+    )
+    failed = {g.metric for g in gates if not g.passed}
+    assert failed == {"level4_recall", "severe_under_calls"}
+
+
+def test_promotion_gate_rejects_a_candidate_without_safety_metrics():
+    gates = compare({"level4_recall": None, "severe_under_calls": 0, "cse_recall": 1, "cog_recall": 1}, {})
+    assert not all(g.passed for g in gates)
+
+
+def test_promote_sets_champion_alias_then_refuses_a_worse_version(trained):
+    settings, client, result, _ = trained
+    promoted, gates, against = promote(client, MODEL, "1")
+    if not promoted:  # the gate may legitimately refuse; then it must say why, against the rules
+        assert "guidance rules" in against and not all(g.passed for g in gates)
+        client.set_registered_model_alias(MODEL, "champion", "1")  # force a champion for the next step
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
+    # a worse candidate: same model, worse safety metrics on test
+    with mlflow.start_run(experiment_id=client.get_run(result["run_id"]).info.experiment_id) as run:
+        mlflow.log_metrics({"test_level4_recall": 0.1, "test_severe_under_calls": 50, "test_cse_recall": 0.0, "test_cog_recall": 0.0})
+    source = client.get_model_version(MODEL, "1").source
+    worse = client.create_model_version(MODEL, source=source, run_id=run.info.run_id)
+    promoted, gates, against = promote(client, MODEL, worse.version)
+    assert not promoted and "champion version 1" in against
+    assert {g.metric for g in gates if not g.passed} == {"level4_recall", "severe_under_calls", "cse_recall", "cog_recall"}
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
+
+
+def test_plain_mlflow_client_loads_champion_in_a_fresh_process(trained):
+    settings, client, _, _ = trained
+    if not _has_champion(client):
+        client.set_registered_model_alias(MODEL, "champion", "1")
+    script = (
+        "import json, mlflow, pandas as pd\n"
+        f"model = mlflow.pyfunc.load_model('models:/{MODEL}@champion')\n"
+        "out = model.predict(pd.DataFrame({'id': ['a', 'b'], 'text': ['Dad punched mum in front of the baby last night.', 'No concerns, doing well at school.']}))\n"
+        "print(out.to_json(orient='records'))\n"
+    )
+    env = {**os.environ, "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri, "HF_HUB_OFFLINE": "1"}
+    completed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300, cwd="/")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    rows = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert [r["id"] for r in rows] == ["a", "b"]
+    for row in rows:
+        assert row["level"] in (1, 2, 3, 4)
+        assert set(json.loads(row["level_probabilities"])) == {"1", "2", "3", "4"}
+        assert row["model_version"].startswith(MODEL)
+        assert isinstance(json.loads(row["indicators"]), list)
+    assert rows[0]["level"] > rows[1]["level"]
+
+
+def test_pipeline_uses_champion_when_registered_and_rules_otherwise(trained, monkeypatch, tmp_path):
+    from nlp.pipeline import ThresholdAssist
+
+    settings, client, _, _ = trained
+    if not _has_champion(client):
+        client.set_registered_model_alias(MODEL, "champion", "1")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", settings.mlflow_tracking_uri)
+    monkeypatch.setenv("THRESHOLD_MODEL_NAME", MODEL)
+    with_champion = ThresholdAssist.load()
+    assert with_champion.model_version == f"{MODEL}/1"
+    suggestion = with_champion.suggest("Dad punched mum in front of the children.")
+    assert suggestion.model_version == f"{MODEL}/1"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert ThresholdAssist.load().suggest("No concerns.").model_version == "guidance-rules"
+
+
+def _has_champion(client) -> bool:
+    try:
+        client.get_model_version_by_alias(MODEL, "champion")
+        return True
+    except mlflow.exceptions.MlflowException:
+        return False

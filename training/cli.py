@@ -17,6 +17,7 @@ def evaluate(
     input: Annotated[Path, typer.Option("--input", help="Annotated cases (JSONL).")],
     split: Annotated[Optional[str], typer.Option("--split", help="Only cases of this split.")] = None,
     json_output: Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON here.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report", help="Write report.txt, metrics.json and plots here.")] = None,
     champion: Annotated[bool, typer.Option("--champion/--rules", help="Use the registered champion if any, or the guidance rules only.")] = True,
 ) -> None:
     """Evaluate the pipeline on annotated cases (metrics of DESIGN.md section 6)."""
@@ -35,10 +36,20 @@ def evaluate(
     if not cases:
         typer.echo("error: no cases to evaluate", err=True)
         raise typer.Exit(1)
-    report = evaluate_cases(pipeline, cases)
-    typer.echo(render_report(report))
+    report, suggestions = evaluate_cases(pipeline, cases, with_suggestions=True)
+    text = render_report(report)
+    typer.echo(text)
     if json_output:
         json_output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if report_dir:
+        from training.plots import calibration_plot, confusion_plot
+
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / "report.txt").write_text(text + "\n", encoding="utf-8")
+        (report_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        confusion_plot(report["level"]["confusion"], "Level confusion", report_dir / "confusion.png")
+        calibration_plot([s.level_probabilities for s in suggestions], [c.level for c in cases], "Calibration", report_dir / "calibration.png")
+        typer.echo(f"report, metrics and plots written to {report_dir}", err=True)
 
 
 @annotations_app.command("validate")

@@ -7,7 +7,8 @@ from training.annotations import AnnotatedCase
 from training.metrics import evaluate_suggestions
 
 
-def evaluate_cases(pipeline: ThresholdAssist, cases: list[AnnotatedCase]) -> dict:
+def evaluate_cases(pipeline: ThresholdAssist, cases: list[AnnotatedCase], with_suggestions: bool = False):
+    """The metrics report for these cases (and the Suggestions, if asked)."""
     suggestions = list(pipeline.suggest_many((case.text, case.id) for case in cases))
     report = evaluate_suggestions(cases, suggestions)
     report["model_version"] = pipeline.model_version
@@ -17,7 +18,7 @@ def evaluate_cases(pipeline: ThresholdAssist, cases: list[AnnotatedCase]) -> dic
         for c, s in zip(cases, suggestions)
         if c.level != s.level
     ]
-    return report
+    return (report, suggestions) if with_suggestions else report
 
 
 def _fmt(value) -> str:

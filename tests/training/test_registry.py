@@ -126,6 +126,20 @@ def test_pipeline_uses_champion_when_registered_and_rules_otherwise(trained, mon
     assert ThresholdAssist.load().suggest("No concerns.").model_version == "guidance-rules"
 
 
+def test_model_card_is_generated_from_the_champion_run(trained):
+    from training.model_card import render_model_card
+
+    settings, client, result, _ = trained
+    if not _has_champion(client):
+        client.set_registered_model_alias(MODEL, "champion", "1")
+    card = render_model_card(client, settings)
+    champion_run = client.get_model_version_by_alias(MODEL, "champion").run_id
+    assert champion_run in card
+    for heading in ("## Intended use", "## Data", "## Metrics on the test split", "## Known failure modes"):
+        assert heading in card
+    assert "| CSE |" in card and "| COG |" in card and "| 4 |" in card
+
+
 def _has_champion(client) -> bool:
     try:
         client.get_model_version_by_alias(MODEL, "champion")

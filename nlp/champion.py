@@ -32,6 +32,8 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
 
     meta = json.loads((directory / "level_model_meta.json").read_text(encoding="utf-8"))
     bundle = joblib.load(directory / "level_model.joblib")
+    exemplars = directory / "exemplars.json"
+    rows = json.loads(exemplars.read_text(encoding="utf-8")) if exemplars.is_file() else []
     return TrainedLevelModel(
         bundle["estimator"],
         meta["theme_ids"],
@@ -39,6 +41,7 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
         version,
         verifier=bundle.get("verifier"),
         verifier_threshold=float(meta.get("verifier_threshold", 0.0)),
+        exemplar_rows=rows,
     )
 
 

@@ -114,6 +114,7 @@ class TrainedLevelModel:
         version: str,
         verifier=None,
         verifier_threshold: float = 0.0,
+        exemplar_rows: list[tuple[str, str, int]] | None = None,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -121,6 +122,8 @@ class TrainedLevelModel:
         self.version = version
         self.verifier = verifier
         self.verifier_threshold = verifier_threshold
+        # (catalogue id, annotated evidence, level) from the train split: searched with the guidance
+        self.exemplar_rows = [tuple(row) for row in exemplar_rows or []]
 
     def verify(self, indicators):
         """Affirmed matches the verifier finds weak become shown-not-counted."""

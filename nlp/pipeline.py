@@ -28,7 +28,7 @@ from nlp.components.extensions import (
     add_candidate,
     set_extensions,
 )
-from nlp.embeddings.catalogue_index import build_catalogue_index
+from nlp.embeddings.catalogue_index import Exemplars, build_catalogue_index, embed_exemplars
 from nlp.embeddings.encoder import SentenceEncoder
 from nlp.embeddings.model import load_sentence_model
 from nlp.fusion import candidate_flags, candidate_triggers, fuse_candidates
@@ -142,15 +142,28 @@ class ThresholdAssist:
             model, fingerprint = load_sentence_model(settings.model_dir)
             encoder = SentenceEncoder(model, fingerprint)
         nlp = build_nlp(catalogue, settings, encoder)
-        return cls(
+        pipeline = cls(
             nlp,
             catalogue,
             level_rules=LevelRules.from_dict(read_rules("level_rules.yaml", settings.rules_dir)),
             tool_rules=ToolRules.from_dict(read_rules("screening_tools.yaml", settings.rules_dir)),
             risk_rules=RiskRules.from_dict(read_rules("immediate_risk.yaml", settings.rules_dir)),
-            level_model=load_champion() if (champion and embeddings) else None,
             batch_size=settings.batch_size,
         )
+        if champion and embeddings:
+            pipeline.set_level_model(load_champion(), settings.cache_dir)
+        return pipeline
+
+    def set_level_model(self, model: TrainedLevelModel | None, cache_dir: Path | None = None) -> None:
+        """Use a trained level model (and its annotated examples); None: the guidance rules."""
+        self.level_model = model
+        rows = model.exemplar_rows if model is not None else []
+        encoder = self.nlp.get_pipe("indicator_embeddings").encoder if rows else None
+        self.use_exemplars(embed_exemplars(rows, encoder, cache_dir) if rows else None)
+
+    def use_exemplars(self, exemplars: Exemplars | None) -> None:
+        """Search annotated examples beside the guidance (None: the guidance alone)."""
+        self.nlp.get_pipe("indicator_embeddings").use_exemplars(exemplars)
 
     def suggest(self, text: str, narrative_id: str | None = None) -> Suggestion:
         doc = self.nlp(check_narrative(text))

@@ -29,7 +29,7 @@ class ThresholdAssistModel(mlflow.pyfunc.PythonModel):
         meta = json.loads(Path(context.artifacts["level_model_meta"]).read_text(encoding="utf-8"))
         directory = Path(context.artifacts["level_model"]).parent
         self.pipeline = ThresholdAssist.load(champion=False)
-        self.pipeline.level_model = read_level_model(directory, meta["model_version"])
+        self.pipeline.set_level_model(read_level_model(directory, meta["model_version"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         from nlp.pipeline import check_narrative

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.embeddings.catalogue_index import embed_exemplars
 from nlp.features import case_features
 from nlp.level import safety_floor
 from nlp.level_model import LevelClassifier, TrainedLevelModel
@@ -90,6 +91,42 @@ def candidate_labels(item: Analysed, facts: CatalogueFacts) -> tuple[list[np.nda
         rows.append(candidate_features(indicator, item.suggestion.indicators, facts.themes))
         labels.append(int(supported))
     return rows, labels
+
+
+EXEMPLAR_FOLDS = 5
+MIN_EXEMPLAR_WORDS = 3
+
+
+def exemplar_rows(cases: list[AnnotatedCase], facts: CatalogueFacts) -> tuple[list[tuple[str, str, int]], list[int]]:
+    """Affirmed gold evidence of the train split as (catalogue id, text, level) rows, with
+    the index of the case each came from (for cross-fitting)."""
+    rows, row_cases, seen = [], [], set()
+    for position, case in enumerate(cases):
+        for indicator in case.indicators:
+            if not indicator.affirmed or indicator.id not in facts.levels:
+                continue
+            for evidence in indicator.evidence:
+                text = " ".join(evidence.text.split())
+                if len(text.split()) >= MIN_EXEMPLAR_WORDS and (indicator.id, text) not in seen:
+                    seen.add((indicator.id, text))
+                    rows.append((indicator.id, text, facts.levels[indicator.id]))
+                    row_cases.append(position)
+    return rows, row_cases
+
+
+def cross_fitted_train(pipeline: ThresholdAssist, cases, exemplars, row_cases, progress) -> list[Analysed]:
+    """Analyse each train case with the examples of the other folds only, so the models
+    fitted on these analyses never see a case matched against its own annotation."""
+    advance = progress("analysing train narratives (cross-fitted examples)", len(cases))
+    by_position: dict[int, Analysed] = {}
+    for fold in range(EXEMPLAR_FOLDS):
+        members = [i for i in range(len(cases)) if i % EXEMPLAR_FOLDS == fold]
+        keep = [r for r, case_position in enumerate(row_cases) if case_position % EXEMPLAR_FOLDS != fold]
+        pipeline.use_exemplars(exemplars.subset(keep))
+        for position, item in zip(members, analyse(pipeline, [cases[i] for i in members], advance)):
+            by_position[position] = item
+    pipeline.use_exemplars(None)
+    return [by_position[i] for i in range(len(cases))]
 
 
 def fit_verifier(train: list[Analysed], facts: CatalogueFacts) -> CandidateVerifier:
@@ -204,9 +241,18 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     if not splits["train"] or not splits["dev"]:
         raise ValueError("training needs cases in both the train and dev splits")
 
-    analysed = {}
-    for name, cases in splits.items():
-        analysed[name] = analyse(pipeline, cases, progress(f"analysing {name} narratives", len(cases)))
+    encoder = pipeline.nlp.get_pipe("indicator_embeddings").encoder
+    rows, row_cases = exemplar_rows(splits["train"], facts)
+    exemplars = embed_exemplars(rows, encoder)
+    analysed = {"train": cross_fitted_train(pipeline, splits["train"], exemplars, row_cases, progress)}
+    pipeline.use_exemplars(exemplars)
+    for name in ("dev", "test"):
+        analysed[name] = analyse(pipeline, splits[name], progress(f"analysing {name} narratives", len(splits[name])))
+    pipeline.use_exemplars(None)  # the guidance rules alone: the baseline every report is compared with
+    rules_analysed = {
+        name: analyse(pipeline, splits[name], progress(f"guidance-rules baseline on {name}", len(splits[name])))
+        for name in ("dev", "test")
+    }
 
     verifier = fit_verifier(analysed["train"], facts)
     advance = progress("tuning on dev", len(GRID) * len(VERIFIER_THRESHOLDS))
@@ -230,7 +276,7 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold)
         advance(1)
         reports = {name: evaluate_suggestions(splits[name], suggestions_with(model, prepared[name])) for name in ("dev", "test") if splits[name]}
-        rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in analysed[name]]) for name in ("dev", "test") if splits[name]}
+        rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in rules_analysed[name]]) for name in ("dev", "test") if splits[name]}
         advance(1)
         mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
         mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
@@ -241,6 +287,8 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         for name, report in rules_reports.items():
             mlflow.log_metrics(flatten_metrics(report, f"rules_{name}"))
         _log_plots(mlflow, reports, splits, model, prepared)
+        model.exemplar_rows = rows
+        mlflow.log_param("exemplars", len(rows))
         model_info = _log_model(mlflow, settings, model, pipeline, splits, version)
         advance(1)
     return {
@@ -275,6 +323,8 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
     with tempfile.TemporaryDirectory() as folder:
         estimator_path = Path(folder) / "level_model.joblib"
         meta_path = Path(folder) / "level_model_meta.json"
+        exemplars_path = Path(folder) / "exemplars.json"
+        exemplars_path.write_text(json.dumps([list(r) for r in model.exemplar_rows], ensure_ascii=False), encoding="utf-8")
         joblib.dump({"estimator": model.estimator, "verifier": model.verifier}, estimator_path)
         meta_path.write_text(json.dumps({
             "verifier_threshold": model.verifier_threshold,
@@ -286,13 +336,13 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
         example = pd.DataFrame({"id": [c.id for c in splits["dev"][:2]], "text": [c.text for c in splits["dev"][:2]]})
         predictor = ThresholdAssistModel()  # in-process, only to infer the output signature
         predictor.pipeline = pipeline
-        pipeline.level_model = model
+        pipeline.set_level_model(model)
         signature = infer_signature(example, predictor.predict(None, example))
-        pipeline.level_model = None
+        pipeline.set_level_model(None)
         return mlflow.pyfunc.log_model(
             name="model",
             python_model=ThresholdAssistModel(),  # pickled: must stay empty; loads in load_context
-            artifacts={"level_model": str(estimator_path), "level_model_meta": str(meta_path)},
+            artifacts={"level_model": str(estimator_path), "level_model_meta": str(meta_path), "exemplars": str(exemplars_path)},
             code_paths=[str(REPO / "nlp"), str(REPO / "training")],
             signature=signature,
             input_example=example,

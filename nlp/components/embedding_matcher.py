@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components.extensions import CANDIDATES_GROUP, CandidateMatch, add_candidate
-from nlp.embeddings.catalogue_index import CatalogueIndex
+from nlp.embeddings.catalogue_index import CatalogueIndex, Exemplars, with_exemplars
 from nlp.embeddings.encoder import SentenceEncoder
 
 _TRAILING_PUNCT = {".", ",", ";", ":", "!", "?", "-", "...", "…"}
@@ -68,7 +68,8 @@ class IndicatorEmbeddingMatcher:
         self.top_k = top_k
         self.batch_size = batch_size
         self.encoder: SentenceEncoder | None = None
-        self.index: CatalogueIndex | None = None
+        self.catalogue_index: CatalogueIndex | None = None  # the guidance rows alone
+        self.index: CatalogueIndex | None = None  # what is searched: guidance (+ examples)
         self._corpus: torch.Tensor | None = None
 
     @property
@@ -77,6 +78,15 @@ class IndicatorEmbeddingMatcher:
 
     def set_index(self, encoder: SentenceEncoder, index: CatalogueIndex) -> None:
         self.encoder = encoder
+        self.catalogue_index = index
+        self._search(index)
+
+    def use_exemplars(self, exemplars: Exemplars | None) -> None:
+        """Search the catalogue plus these annotated examples (None: the catalogue alone)."""
+        index = self.catalogue_index
+        self._search(index if exemplars is None else with_exemplars(index, exemplars))
+
+    def _search(self, index: CatalogueIndex) -> None:
         self.index = index
         self._corpus = torch.from_numpy(index.vectors)
 

@@ -6,6 +6,8 @@ editing the catalogue or changing the model can never reuse stale vectors.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -65,3 +67,50 @@ def build_catalogue_index(
         np.save(temporary, vectors)
         os.replace(temporary, cache_file)  # atomic: a crash never leaves half a cache
     return CatalogueIndex(vectors, tuple(entry_ids), tuple(texts), tuple(levels))
+
+
+@dataclass(frozen=True)
+class Exemplars:
+    """Annotated evidence from the train split, embedded: the learned memory of how
+    referrers actually word each indicator (rows are added to the catalogue index)."""
+
+    entry_ids: tuple[str, ...]
+    texts: tuple[str, ...]
+    levels: tuple[int, ...]
+    vectors: np.ndarray
+
+    def subset(self, keep: list[int]) -> Exemplars:
+        return Exemplars(
+            tuple(self.entry_ids[i] for i in keep),
+            tuple(self.texts[i] for i in keep),
+            tuple(self.levels[i] for i in keep),
+            self.vectors[keep],
+        )
+
+
+EXAMPLE_PREFIX = "annotated example: "
+
+
+def embed_exemplars(rows: list[tuple[str, str, int]], encoder: SentenceEncoder, cache_dir: Path | None = None) -> Exemplars:
+    """(entry id, evidence text, entry level) rows, embedded once and cached like the catalogue."""
+    digest = hashlib.sha256(json.dumps([list(r) for r in rows]).encode()).hexdigest()[:16]
+    cache_file = (default_cache_dir() if cache_dir is None else cache_dir) / f"exemplars-{digest}-{encoder.fingerprint}.npy"
+    vectors = np.load(cache_file) if cache_file.is_file() else None
+    if vectors is None or vectors.shape != (len(rows), encoder.dimension):
+        vectors = encoder.encode([text for _, text, _ in rows]) if rows else np.zeros((0, encoder.dimension), np.float32)
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_suffix(".tmp.npy")
+        np.save(temporary, vectors)
+        os.replace(temporary, cache_file)
+    return Exemplars(
+        tuple(r[0] for r in rows), tuple(EXAMPLE_PREFIX + r[1] for r in rows), tuple(r[2] for r in rows), vectors
+    )
+
+
+def with_exemplars(index: CatalogueIndex, exemplars: Exemplars) -> CatalogueIndex:
+    return CatalogueIndex(
+        np.concatenate([index.vectors, exemplars.vectors]).astype(np.float32),
+        index.row_entry + exemplars.entry_ids,
+        index.row_text + exemplars.texts,
+        index.row_level + exemplars.levels,
+    )

@@ -52,7 +52,14 @@ def test_train_logs_a_registered_run_with_hashes_commit_plots_and_metrics(traine
     artifacts = {a.path for a in client.list_artifacts(result["run_id"], "plots")}
     assert {"plots/confusion_test.png", "plots/calibration_test.png"} <= artifacts
     assert str(result["registered_version"]) == "1"
-    assert stages[:3] == ["analysing train narratives", "analysing dev narratives", "analysing test narratives"]
+    assert stages[:3] == [
+        "analysing train narratives (cross-fitted examples)",
+        "analysing dev narratives",
+        "analysing test narratives",
+    ]
+    assert int(run.data.params["exemplars"]) > 0
+    exemplar_files = {a.path for a in client.list_artifacts(result["run_id"], "model/artifacts")}
+    assert "model/artifacts/exemplars.json" in exemplar_files
 
 
 def test_promotion_gate_names_the_failed_metric():

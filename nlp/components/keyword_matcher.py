@@ -29,7 +29,7 @@ def expand_abbreviations(phrase: str, abbreviations: dict[str, list[str]]) -> se
 
 @Language.factory(
     "indicator_keywords",
-    assigns=[f"doc.spans"],
+    assigns=["doc.spans"],
     default_config={"overwrite": True},
 )
 class IndicatorKeywordMatcher:

@@ -115,6 +115,7 @@ class TrainedLevelModel:
         verifier=None,
         verifier_threshold: float = 0.0,
         exemplar_rows: list[tuple[str, str, int]] | None = None,
+        similarity_bar: float = 0.0,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -124,13 +125,16 @@ class TrainedLevelModel:
         self.verifier_threshold = verifier_threshold
         # (catalogue id, annotated evidence, level) from the train split: searched with the guidance
         self.exemplar_rows = [tuple(row) for row in exemplar_rows or []]
+        self.similarity_bar = similarity_bar  # minimum similarity for similarity-only matches below level 4
 
     def verify(self, indicators):
-        """Affirmed matches the verifier finds weak become shown-not-counted."""
+        """Affirmed matches below the tuned similarity bar, or that the verifier finds weak,
+        become shown-not-counted."""
+        from nlp.verifier import raise_similarity_bar, verify
+
+        indicators = raise_similarity_bar(indicators, self.similarity_bar)
         if self.verifier is None:
             return indicators
-        from nlp.verifier import verify
-
         return verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
 
     def features(self, indicators, sentence_embeddings) -> np.ndarray:

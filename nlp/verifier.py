@@ -6,7 +6,8 @@ sentence about a child's low mood also resembles level-3 and level-4 rows. The v
 how it was matched) gives each affirmed match a probability; below the threshold
 chosen on the dev split, the match is shown as a weak match and not counted. It never
 touches screening tools or immediate risk, which are decided on every affirmed match,
-and never sets aside a level-4 match: child-protection evidence always counts.
+and never sets aside a level-4 match: child-protection evidence always counts. The same
+holds for the similarity bar (`raise_similarity_bar`), the matcher threshold tuned on dev.
 """
 
 from __future__ import annotations
@@ -77,15 +78,31 @@ def verify(
         return indicators
     rows = np.stack([candidate_features(i, indicators, theme_ids) for i in affirmed])
     probabilities = dict(zip((i.id for i in affirmed), verifier.predict_proba(rows)[:, 1]))
-    result = []
-    for indicator in indicators:
-        p = probabilities.get(indicator.id)
-        if p is not None and p < threshold and indicator.level < 4:
-            context = indicator.context.model_copy(update={"triggers": [*indicator.context.triggers, f"weak match: verifier {p:.2f}"]})
-            indicator = indicator.model_copy(update={
-                "affirmed": False,
-                "context": context,
-                "explanation": indicator.explanation.rstrip(".") + f"; not counted: weak match (verifier probability {p:.2f} < {threshold:.2f}).",
-            })
-        result.append(indicator)
-    return result
+    return [
+        _set_aside(i, f"verifier {probabilities[i.id]:.2f}", f"verifier probability {probabilities[i.id]:.2f} < {threshold:.2f}")
+        if i.id in probabilities and probabilities[i.id] < threshold and i.level < 4
+        else i
+        for i in indicators
+    ]
+
+
+def raise_similarity_bar(indicators: list[IndicatorSuggestion], minimum: float) -> list[IndicatorSuggestion]:
+    """The matcher's similarity bar, tuned on dev: affirmed matches found by similarity alone
+    below `minimum` are set aside (never level 4; 0 keeps every match)."""
+    if minimum <= 0:
+        return indicators
+    return [
+        _set_aside(i, f"similarity {i.score:.2f}", f"similarity {i.score:.2f} < {minimum:.2f}, the bar tuned on dev")
+        if i.affirmed and i.level < 4 and i.matched_by == ["embedding"] and i.score < minimum
+        else i
+        for i in indicators
+    ]
+
+
+def _set_aside(indicator: IndicatorSuggestion, trigger: str, why: str) -> IndicatorSuggestion:
+    context = indicator.context.model_copy(update={"triggers": [*indicator.context.triggers, f"weak match: {trigger}"]})
+    return indicator.model_copy(update={
+        "affirmed": False,
+        "context": context,
+        "explanation": indicator.explanation.rstrip(".") + f"; not counted: weak match ({why}).",
+    })

@@ -22,19 +22,19 @@ from nlp.level import safety_floor
 from nlp.level_model import LevelClassifier, TrainedLevelModel
 from nlp.pipeline import ThresholdAssist
 from nlp.suggestion import IndicatorSuggestion, Suggestion
-from nlp.verifier import CandidateVerifier, candidate_features, verify
+from nlp.verifier import CandidateVerifier, candidate_features, raise_similarity_bar, verify
 from training.annotations import AnnotatedCase
 from training.metrics import evaluate_suggestions
 from training.settings import REPO, TrainingSettings
 
 # The grid searched on the dev split (the train split fits, dev chooses).
 GRID = [
-    {"C": c, "under_call_cost": cost, "use_embedding": embedding}
+    {"C": c, "under_call_cost": cost, "use_embedding": True}
     for c in (0.05, 0.5)
     for cost in (1.5, 3.0)
-    for embedding in (False, True)
 ]
 VERIFIER_THRESHOLDS = (0.0, 0.3, 0.5)  # 0: no verification
+SIMILARITY_BARS = (0.0, 0.64)  # 0: the matcher's own thresholds (nlp/rules/matching.yaml)
 LEVEL4_RECALL_TARGET = 0.97
 
 
@@ -138,10 +138,10 @@ def fit_verifier(train: list[Analysed], facts: CatalogueFacts) -> CandidateVerif
     return CandidateVerifier().fit(np.stack(rows), np.array(labels))
 
 
-def prepare(items: list[Analysed], verifier, threshold: float, dimension: int, themes: list[str]) -> list[Prepared]:
+def prepare(items: list[Analysed], verifier, threshold: float, bar: float, dimension: int, themes: list[str]) -> list[Prepared]:
     prepared = []
     for item in items:
-        indicators = item.suggestion.indicators
+        indicators = raise_similarity_bar(item.suggestion.indicators, bar)
         if verifier is not None and threshold > 0:
             indicators = verify(indicators, verifier, threshold, themes)
         features = case_features(indicators, item.sentence_embeddings, themes, dimension)
@@ -160,14 +160,14 @@ def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list
 
 
 def fit_level_model(
-    train: list[Prepared], params: dict, floor_column: int, dimension: int, themes: list[str], version: str, verifier, threshold: float
+    train: list[Prepared], params: dict, floor_column: int, dimension: int, themes: list[str], version: str, verifier, threshold: float, bar: float
 ) -> TrainedLevelModel:
     n_pipeline = len(train[0].features) - dimension
     estimator = LevelClassifier(floor_column=floor_column, n_pipeline_features=n_pipeline, **params)
     X = np.stack([p.features for p in train])
     y = np.array([p.analysed.case.level for p in train])
     estimator.fit(X, y)
-    return TrainedLevelModel(estimator, themes, dimension, version, verifier=verifier, verifier_threshold=threshold)
+    return TrainedLevelModel(estimator, themes, dimension, version, verifier=verifier, verifier_threshold=threshold, similarity_bar=bar)
 
 
 def selection_key(report: dict) -> tuple:
@@ -255,30 +255,32 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     }
 
     verifier = fit_verifier(analysed["train"], facts)
-    advance = progress("tuning on dev", len(GRID) * len(VERIFIER_THRESHOLDS))
+    advance = progress("tuning on dev", len(GRID) * len(VERIFIER_THRESHOLDS) * len(SIMILARITY_BARS))
     scored = []
-    for threshold in VERIFIER_THRESHOLDS:
-        train_prepared = prepare(analysed["train"], verifier, threshold, dimension, themes)
-        dev_prepared = prepare(analysed["dev"], verifier, threshold, dimension, themes)
-        for params in GRID:
-            model = fit_level_model(train_prepared, params, floor_column, dimension, themes, "candidate", verifier, threshold)
-            report = evaluate_suggestions(splits["dev"], suggestions_with(model, dev_prepared))
-            scored.append((selection_key(report), {**params, "verifier_threshold": threshold}))
-            advance(1)
+    for bar in SIMILARITY_BARS:
+        for threshold in VERIFIER_THRESHOLDS:
+            train_prepared = prepare(analysed["train"], verifier, threshold, bar, dimension, themes)
+            dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, dimension, themes)
+            for params in GRID:
+                model = fit_level_model(train_prepared, params, floor_column, dimension, themes, "candidate", verifier, threshold, bar)
+                report = evaluate_suggestions(splits["dev"], suggestions_with(model, dev_prepared))
+                scored.append((selection_key(report), {**params, "verifier_threshold": threshold, "similarity_bar": bar}))
+                advance(1)
     best = dict(max(scored, key=lambda item: item[0])[1])
     best_threshold = best.pop("verifier_threshold")
+    best_bar = best.pop("similarity_bar")
     best_params = best
 
     advance = progress("fitting and evaluating", 3)
     with mlflow.start_run() as run:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
-        prepared = {name: prepare(analysed[name], verifier, best_threshold, dimension, themes) for name in analysed}
-        model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold)
+        prepared = {name: prepare(analysed[name], verifier, best_threshold, best_bar, dimension, themes) for name in analysed}
+        model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold, best_bar)
         advance(1)
         reports = {name: evaluate_suggestions(splits[name], suggestions_with(model, prepared[name])) for name in ("dev", "test") if splits[name]}
         rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in rules_analysed[name]]) for name in ("dev", "test") if splits[name]}
         advance(1)
-        mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
+        mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "similarity_bar": best_bar, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
         mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
         mlflow.log_params({f"dataset_{name}_sha256": digest for name, digest in corpus.split_hashes.items()})
         mlflow.set_tags({"git_commit": git_commit(), "catalogue_version": pipeline.catalogue.version})
@@ -294,7 +296,7 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     return {
         "run_id": run.info.run_id,
         "registered_version": model_info.registered_model_version,
-        "params": {**best_params, "verifier_threshold": best_threshold},
+        "params": {**best_params, "verifier_threshold": best_threshold, "similarity_bar": best_bar},
         "reports": reports,
         "rules_reports": rules_reports,
     }
@@ -328,6 +330,7 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
         joblib.dump({"estimator": model.estimator, "verifier": model.verifier}, estimator_path)
         meta_path.write_text(json.dumps({
             "verifier_threshold": model.verifier_threshold,
+            "similarity_bar": model.similarity_bar,
             "theme_ids": model.theme_ids,
             "embedding_dimension": model.embedding_dimension,
             "model_version": version,

@@ -142,12 +142,6 @@ class TrainedLevelModel:
 
         return case_features(indicators, sentence_embeddings, self.theme_ids, self.embedding_dimension)
 
-    def decide(self, indicators, sentence_embeddings, floor: int) -> tuple[int, dict[str, float]]:
-        return self.decide_features(self.features(indicators, sentence_embeddings), floor)
-
-    def decide_features(self, features: np.ndarray, floor: int) -> tuple[int, dict[str, float]]:
-        return self.decide_rows(features[None, :], [floor])[0]
-
     def decide_many(self, cases) -> list[tuple[int, dict[str, float]]]:
         """(indicators, sentence embeddings, floor) per case -> (level, probabilities), in one call."""
         rows = np.stack([self.features(indicators, embeddings) for indicators, embeddings, _ in cases])

@@ -150,13 +150,16 @@ def prepare(items: list[Analysed], verifier, threshold: float, bar: float, dimen
 
 
 def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list[Suggestion]:
-    result = []
-    for item in prepared:
-        level, probabilities = model.decide_features(item.features, item.floor)
-        result.append(item.analysed.suggestion.model_copy(update={
+    """The prepared cases' suggestions with the model's levels, decided in one call."""
+    if not prepared:
+        return []
+    decisions = model.decide_rows(np.stack([item.features for item in prepared]), [item.floor for item in prepared])
+    return [
+        item.analysed.suggestion.model_copy(update={
             "indicators": item.indicators, "level": level, "level_probabilities": probabilities, "model_version": model.version,
-        }))
-    return result
+        })
+        for item, (level, probabilities) in zip(prepared, decisions)
+    ]
 
 
 def fit_level_model(
@@ -277,7 +280,8 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         prepared = {name: prepare(analysed[name], verifier, best_threshold, best_bar, dimension, themes) for name in analysed}
         model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold, best_bar)
         advance(1)
-        reports = {name: evaluate_suggestions(splits[name], suggestions_with(model, prepared[name])) for name in ("dev", "test") if splits[name]}
+        evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
+        reports = {name: evaluate_suggestions(splits[name], suggestions) for name, suggestions in evaluated.items()}
         rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in rules_analysed[name]]) for name in ("dev", "test") if splits[name]}
         advance(1)
         mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "similarity_bar": best_bar, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
@@ -288,7 +292,7 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
             mlflow.log_metrics(flatten_metrics(report, name))
         for name, report in rules_reports.items():
             mlflow.log_metrics(flatten_metrics(report, f"rules_{name}"))
-        _log_plots(mlflow, reports, splits, model, prepared)
+        _log_plots(mlflow, reports, splits, evaluated)
         model.exemplar_rows = rows
         mlflow.log_param("exemplars", len(rows))
         model_info = _log_model(mlflow, settings, model, pipeline, splits, version)
@@ -302,13 +306,13 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     }
 
 
-def _log_plots(mlflow, reports, splits, model, prepared) -> None:
+def _log_plots(mlflow, reports, splits, evaluated: dict[str, list[Suggestion]]) -> None:
     from training.plots import calibration_plot, confusion_plot
 
     with tempfile.TemporaryDirectory() as folder:
         for name, report in reports.items():
             gold = [c.level for c in splits[name]]
-            probabilities = [s.level_probabilities for s in suggestions_with(model, prepared[name])]
+            probabilities = [s.level_probabilities for s in evaluated[name]]
             mlflow.log_artifact(str(confusion_plot(report["level"]["confusion"], f"Level confusion ({name})", Path(folder) / f"confusion_{name}.png")), "plots")
             mlflow.log_artifact(str(calibration_plot(probabilities, gold, f"Calibration ({name})", Path(folder) / f"calibration_{name}.png")), "plots")
             (Path(folder) / f"metrics_{name}.json").write_text(json.dumps(report, indent=2))

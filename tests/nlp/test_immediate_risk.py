@@ -2,25 +2,15 @@
 
 from nlp.immediate_risk import RiskRules, immediate_risk
 from nlp.rules.loader import read_rules
-from nlp.suggestion import ContextFlags, Evidence, IndicatorSuggestion
+from nlp.suggestion import IndicatorSuggestion
+from testkit import make_indicator
 
 DISCLOSURE = "She told her teacher that her stepdad sexually abused her."
 
 
 def indicator(entry_id: str, themes, *, affirmed: bool = True, level: int = 4) -> IndicatorSuggestion:
-    return IndicatorSuggestion(
-        id=entry_id,
-        level=level,
-        domain="Test",
-        framework="section_47",
-        themes=list(themes),
-        guidance_text=f"Guidance for {entry_id}",
-        score=0.9,
-        evidence=[Evidence(start=3, end=8, text="xxxxx")],
-        context=ContextFlags(negated=not affirmed),
-        affirmed=affirmed,
-        matched_by=["rule"],
-        explanation="test",
+    return make_indicator(
+        entry_id, level, themes=themes, affirmed=affirmed, flag=None if affirmed else "negated", framework="section_47", start=3
     )
 
 

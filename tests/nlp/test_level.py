@@ -6,7 +6,7 @@ import pytest
 
 from nlp.level import LevelRules, safety_floor, suggest_level
 from nlp.rules.loader import read_rules
-from nlp.suggestion import ContextFlags, Evidence, IndicatorSuggestion
+from testkit import make_indicator
 
 NOT_COUNTED_FLAGS = ("negated", "historical", "hypothetical", "other_person", "non_concern")
 
@@ -16,31 +16,7 @@ def rules() -> LevelRules:
     return LevelRules.from_dict(read_rules("level_rules.yaml"))
 
 
-def indicator(
-    entry_id: str,
-    level: int,
-    *,
-    affirmed: bool = True,
-    themes=("neglect",),
-    start: int = 0,
-    score: float = 0.9,
-    flag: str | None = None,
-) -> IndicatorSuggestion:
-    context = ContextFlags(**({flag: True} if flag else {}))
-    return IndicatorSuggestion(
-        id=entry_id,
-        level=level,
-        domain="Test",
-        framework="tower_hamlets_indicators",
-        themes=list(themes),
-        guidance_text=f"Guidance for {entry_id}",
-        score=score,
-        evidence=[Evidence(start=start, end=start + 5, text="xxxxx")],
-        context=context,
-        affirmed=affirmed,
-        matched_by=["rule"],
-        explanation="test",
-    )
+indicator = make_indicator
 
 
 def test_level_nothing_found_is_level_1(rules):

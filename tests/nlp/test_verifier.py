@@ -1,13 +1,9 @@
-from nlp.suggestion import ContextFlags, Evidence, IndicatorSuggestion
+from testkit import make_indicator
 from nlp.verifier import raise_similarity_bar
 
 
 def _indicator(level, score, matched_by, affirmed=True):
-    return IndicatorSuggestion(
-        id=f"x.l{level}.{score}", level=level, domain="d", framework="tower_hamlets_indicators", themes=["neglect"],
-        guidance_text="g", score=score, evidence=[Evidence(start=0, end=3, text="abc")], context=ContextFlags(),
-        affirmed=affirmed, matched_by=matched_by, explanation="Matched.",
-    )
+    return make_indicator(f"x.l{level}.{score}", level, score=score, matched_by=matched_by, affirmed=affirmed)
 
 
 def test_similarity_bar_sets_aside_weak_similarity_only_matches_below_level_4():

@@ -152,7 +152,14 @@ def _register_training_commands() -> None:
     register(app)
 
 
+def _register_service_commands() -> None:
+    from service.cli import register
+
+    register(app)
+
+
 _register_training_commands()
+_register_service_commands()
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,1 @@
+"""Sign-in, tokens and who may call what."""

@@ -1,0 +1,1 @@
+"""The screener page: server-rendered HTML, no build step."""

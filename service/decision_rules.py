@@ -48,7 +48,7 @@ def check_decision(decision: DecisionCreate, suggestion: dict, narrative: str, c
         elif not indicator["affirmed"] and verdict == "accept":
             departures.append(f"indicator {indicator_id} accepted although the suggestion set it aside")
     for added in decision.added:
-        if catalogue.get(added.id) is None:
+        if added.id not in catalogue.by_id:
             problems.append(f"indicator {added.id} is not in the catalogue")
             continue
         if added.id in suggested:

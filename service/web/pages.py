@@ -73,7 +73,9 @@ async def login(request: Request, ctx: Annotated[ServiceContext, Depends(service
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = str(form.get("next", "/"))
-    result = await run_in_threadpool(sign_in, ctx, username, password) if username and password else None
+    if not username or not password:
+        return _render(request, "login.html", {"next": target, "error": "Enter your username and password."}, 400)
+    result = await run_in_threadpool(sign_in, ctx, username, password)
     if result is None:
         return _render(request, "login.html", {"next": target, "error": "Wrong username or password."}, 401)
     token, _expires, _user = result

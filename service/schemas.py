@@ -149,13 +149,13 @@ class DecisionCreate(BaseModel):
 
 
 class SignOffCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"decision_id": 12, "note": "Agreed: S.17 assessment."}]})
     decision_id: int
     note: str | None = Field(default=None, max_length=2000)
 
 
 class AssignCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"username": "sam.screener"}]})
     username: str
 
 
@@ -233,7 +233,7 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"roles": ["screener", "manager"], "team": "mash-b"}, {"active": False}]})
     roles: list[Literal["screener", "manager", "qa", "data_scientist", "admin"]] | None = Field(default=None, min_length=1)
     team: str | None = None
     active: bool | None = None

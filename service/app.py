@@ -21,6 +21,7 @@ from service.context import ServiceContext
 from service.db.engine import make_engine, make_sessions
 from service.db.migrate import upgrade
 from service.metrics import ServiceMetrics
+from service.qa import api as qa_api, pages as qa_pages
 from service.settings import ServiceSettings
 from service.users import bootstrap_admin
 from service.web import pages
@@ -61,7 +62,7 @@ def create_app(settings: ServiceSettings | None = None, pipeline: ThresholdAssis
     app = FastAPI(title="Threshold Assist", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.redactor = _redactor
     install_error_handlers(app)
-    for router in (auth.router, referrals.router, users.router, exports.router, ops.router, pages.router):
+    for router in (auth.router, referrals.router, users.router, exports.router, ops.router, pages.router, qa_api.router, qa_pages.router):
         app.include_router(router)
     pages.mount_static(app)
 

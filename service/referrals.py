@@ -37,6 +37,10 @@ class NotFound(LookupError):
     pass
 
 
+class BlindReviewPending(PermissionError):
+    """The user is this referral's blind second reviewer and has not reviewed it yet."""
+
+
 class Conflict(RuntimeError):
     def __init__(self, message: str, current_version: int | None = None):
         super().__init__(message)
@@ -161,6 +165,7 @@ def view_referral(ctx: ServiceContext, user: User, referral_id: str, channel: st
     """The whole referral; viewing the narrative is itself an audit event."""
     with ctx.sessions() as session:
         referral = _load(session, referral_id)
+        _refuse_while_blind(session, user, referral_id)
         commit_with_audit(session, [PendingEvent(user.username, "referral.view", referral_id, {"channel": channel})])
         names = _usernames(session)
         decisions = _decisions(session, referral_id, names)
@@ -175,6 +180,22 @@ def view_referral(ctx: ServiceContext, user: User, referral_id: str, channel: st
         decisions=decisions, history=history,
         feedback_due=feedback_due(current.created_at) if current else None,
     )
+
+
+def _refuse_while_blind(session: Session, user: User, referral_id: str) -> None:
+    """A second reviewer must not see the first decision or the suggestion before their own review."""
+    from service.qa.tables import QAReview, QASampleItem
+
+    pending = session.scalar(
+        select(QASampleItem.id)
+        .outerjoin(QAReview, QAReview.item_id == QASampleItem.id)
+        .where(QASampleItem.referral_id == referral_id, QASampleItem.reviewer_id == user.id, QAReview.id.is_(None))
+        .limit(1)
+    )
+    if pending is not None:
+        raise BlindReviewPending(
+            f"you are the blind second reviewer of this referral: record your review (QA review {pending}) before opening it here"
+        )
 
 
 def work_queue(ctx: ServiceContext, status: str | None = None, limit: int = 200) -> list[QueueItem]:

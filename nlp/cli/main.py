@@ -158,8 +158,15 @@ def _register_service_commands() -> None:
     register(app)
 
 
+def _register_qa_commands() -> None:
+    from service.qa.cli import register
+
+    register(app)
+
+
 _register_training_commands()
 _register_service_commands()
+_register_qa_commands()
 
 if __name__ == "__main__":
     app()

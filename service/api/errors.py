@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from nlp.pipeline import NarrativeError
 from service.context import PipelineUnavailable
 from service.decision_rules import DecisionInvalid
-from service.referrals import Conflict, NotFound
+from service.referrals import BlindReviewPending, Conflict, NotFound
 from service.users import UserConflict
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, exc: NotFound):
         return _json(404, str(exc))
+
+    @app.exception_handler(BlindReviewPending)
+    async def _blind(_request: Request, exc: BlindReviewPending):
+        return _json(403, str(exc))
 
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict):

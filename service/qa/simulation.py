@@ -10,8 +10,9 @@ Model (all codes and ids are synthetic; no text, no names):
 - a screener's judgement is the true level with some noise and some anchoring on the
   suggestion, then their tendency; a blind second reviewer (a different screener) judges
   the same referral the same way with their own tendency;
-- timescales (calendar hours): urgent 4, complex child in need 24, early help 72; a typical
-  screener decides at about 40% of the timescale, so about 5% are late.
+- timescales are the MASH turnaround times of service.timescales.TURNAROUND (urgent 4 hours,
+  complex child in need 7, early help 24); a typical screener decides at about 40% of the
+  timescale, so about 5% are late.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from service.qa.frames import validate_decisions, validate_reviews
+from service.timescales import TURNAROUND
 
 DEFAULT_START = datetime(2025, 1, 1, tzinfo=timezone.utc)
-TIMESCALE_HOURS = {"urgent": 4, "complex_cin": 24, "early_help": 72}
+TIMESCALE_HOURS = {urgency: span.total_seconds() / 3600 for urgency, span in TURNAROUND.items()}
 DOMAIN_WEIGHTS = {
     "neglect": 0.28,
     "domestic_abuse": 0.18,

@@ -78,8 +78,12 @@ async def login(request: Request, ctx: Annotated[ServiceContext, Depends(service
     result = await run_in_threadpool(sign_in, ctx, username, password)
     if result is None:
         return _render(request, "login.html", {"next": target, "error": "Wrong username or password."}, 401)
-    token, _expires, _user = result
-    response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", status_code=303)
+    token, _expires, user = result
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    if target == "/" and not {"screener", "manager"} & set(user.roles):
+        target = "/qa" if "qa" in user.roles else "/docs"  # the work queue is for screening staff
+    response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, token, ctx)
     return response
 
@@ -128,6 +132,8 @@ def referral_page(referral_id: str, request: Request, ctx: Annotated[ServiceCont
         context = _referral_context(ctx, user, referral_id)
     except store.NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
+    except store.BlindReviewPending as exc:
+        raise HTTPException(403, str(exc)) from exc
     return _render(request, "referral.html", {**context, "error": None, "notice": request.query_params.get("notice")})
 
 
@@ -174,6 +180,8 @@ async def decide_page(referral_id: str, request: Request, ctx: Annotated[Service
         await run_in_threadpool(store.record_decision, ctx, user, referral_id, decision)
     except store.NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
+    except store.BlindReviewPending as exc:
+        raise HTTPException(403, str(exc)) from exc
     except (DecisionInvalid, store.Conflict) as exc:
         error = str(exc)
     except (ValidationError, ValueError) as exc:

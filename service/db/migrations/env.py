@@ -2,10 +2,10 @@
 
 from alembic import context
 
-from service.db.tables import Base
+from service.db.metadata import metadata
 
 config = context.config
 connection = config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=metadata(), render_as_batch=True)
 with context.begin_transaction():
     context.run_migrations()

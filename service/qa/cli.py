@@ -60,17 +60,30 @@ def sample(
 
 @qa_app.command("report")
 def report(
-    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC) of decisions to include.")],
-    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), inclusive.")],
     output: Annotated[Path, typer.Option(help="Directory for report.html and figures.csv.")],
+    period: Annotated[Optional[str], typer.Option(help="2026-05, 2026-Q2, 2026 or 2026-01-01..2026-03-31.")] = None,
+    start: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="First day (UTC), instead of --period.")] = None,
+    end: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), inclusive.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap intervals.")] = 0,
 ) -> None:
     """Write the QA report (report.html) and its figures (figures.csv) for a period."""
+    from service.qa.period import parse_period
     from service.qa.store import SampleInvalid, qa_report
 
+    if period is not None:
+        try:
+            first, last = parse_period(period)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+    elif start is not None and end is not None:
+        first, last = start.date(), end.date()
+    else:
+        typer.echo("error: give --period, or both --start and --end", err=True)
+        raise typer.Exit(2)
     ctx = _context()
     try:
-        result = qa_report(ctx, "cli", start.date(), end.date(), catalogue=_catalogue(ctx), seed=seed)
+        result = qa_report(ctx, "cli", first, last, catalogue=_catalogue(ctx), seed=seed)
     except SampleInvalid as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

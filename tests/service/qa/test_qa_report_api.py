@@ -67,7 +67,7 @@ def test_the_report_holds_no_narrative_or_form_text(api, database_url, monkeypat
     from nlp.cli.main import app
 
     monkeypatch.setenv("DATABASE_URL", database_url)
-    result = CliRunner().invoke(app, ["qa", "report", "--start", today, "--end", today, "--output", str(tmp_path / "qa")])
+    result = CliRunner().invoke(app, ["qa", "report", "--period", f"{today}..{today}", "--output", str(tmp_path / "qa")])
     assert result.exit_code == 0, result.output
     written = (tmp_path / "qa" / "report.html").read_text() + (tmp_path / "qa" / "figures.csv").read_text()
     assert "metric,group_by,group,n,value,ci_low,ci_high" in written and CANARY not in written

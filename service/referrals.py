@@ -147,14 +147,14 @@ def _decisions(session: Session, referral_id: str, names: dict[int, str]) -> lis
     return out
 
 
-def _queue_item(referral: Referral, current: DecisionOut | None, names: dict[int, str], now: datetime) -> QueueItem:
+def _queue_item(referral: Referral, final_level: int | None, names: dict[int, str], now: datetime) -> QueueItem:
     suggestion = referral.suggestion
     status = referral.status
     colour = rag(_utc(referral.due_at), referral.urgency, now, decided=status != "awaiting_decision")
     return QueueItem(
         id=referral.id, received_at=_utc(referral.received_at), status=status, urgency=referral.urgency,
         due_at=_utc(referral.due_at), rag=colour, rag_label=RAG_LABELS[colour],
-        suggested_level=referral.suggested_level, final_level=current.final_level if current else None,
+        suggested_level=referral.suggested_level, final_level=final_level,
         immediate_risk=suggestion["immediate_risk"]["flag"],
         missing_tools=[t["tool"] for t in suggestion["screening_tools"] if t["status"] == "missing"],
         assigned_to=names.get(referral.assigned_to) if referral.assigned_to else None, version=referral.version,
@@ -174,7 +174,7 @@ def view_referral(ctx: ServiceContext, user: User, referral_id: str, channel: st
             for e in session.scalars(select(AuditEvent).where(AuditEvent.referral_id == referral_id).order_by(AuditEvent.seq))
         ]
     current = next((d for d in decisions if not d.superseded), None)
-    item = _queue_item(referral, current, names, utcnow())
+    item = _queue_item(referral, current.final_level if current else None, names, utcnow())
     return ReferralOut(
         **item.model_dump(), narrative=referral.narrative, form=referral.form, suggestion=referral.suggestion,
         decisions=decisions, history=history,
@@ -215,15 +215,8 @@ def work_queue(ctx: ServiceContext, status: str | None = None, limit: int = 200)
     now = utcnow()
     items = []
     for referral in referrals:
-        row = latest.get(referral.id)
-        current = DecisionOut(
-            id=row.id, referral_id=row.referral_id, screener="", created_at=_utc(row.created_at),
-            based_on_version=row.based_on_version, supersedes_id=row.supersedes_id, superseded=False,
-            suggested_level=row.suggested_level, final_level=row.final_level, indicators=row.indicators,
-            tools_required=row.tools_required, tools_completed=row.tools_completed, outcome=row.outcome,
-            rationale=None, departures=row.departures,
-        ) if row else None
-        items.append(_queue_item(referral, current, names, now))
+        row = latest.get(referral.id)  # the newest decision is the current one
+        items.append(_queue_item(referral, row.final_level if row else None, names, now))
     return items
 
 

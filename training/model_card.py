@@ -23,9 +23,12 @@ def _failure_modes(report: dict) -> list[str]:
     for gold in range(4):
         for suggested in range(4):
             count = confusion[gold][suggested]
-            if gold != suggested and count >= 3:
+            # Under-calls that matter most are always listed; other patterns from 3 cases up.
+            worst = suggested < gold and (gold == 3 or gold - suggested >= 2)
+            if gold != suggested and count and (count >= 3 or worst):
                 direction = "over-called" if suggested > gold else "under-called"
-                modes.append(f"{count} level-{gold + 1} cases were {direction} as level {suggested + 1}.")
+                cases = "case was" if count == 1 else "cases were"
+                modes.append(f"{count} level-{gold + 1} {cases} {direction} as level {suggested + 1}.")
     for kind, rate in report["traps"]["false_affirmation_rate"].items():
         if rate and rate > 0.1:
             modes.append(f"{rate:.0%} of {kind.replace('_', ' ')} mentions were still counted as current concerns.")

@@ -1,0 +1,28 @@
+"""The model card's failure modes never leave out an under-called child-protection case."""
+
+from __future__ import annotations
+
+from training.model_card import _failure_modes
+
+
+def report(confusion):
+    return {
+        "level": {"confusion": confusion},
+        "traps": {"false_affirmation_rate": {"negated": 0.0}},
+        "screening_tools": {},
+        "indicators": {"micro_precision": 0.9},
+    }
+
+
+def test_single_level_4_under_calls_and_severe_under_calls_are_always_listed():
+    confusion = [[5, 1, 0, 0], [0, 5, 0, 0], [1, 0, 5, 0], [0, 1, 2, 30]]
+    modes = _failure_modes(report(confusion))
+    assert "1 level-4 case was under-called as level 2." in modes
+    assert "2 level-4 cases were under-called as level 3." in modes
+    assert "1 level-3 case was under-called as level 1." in modes
+    assert not any("level-1 case was over-called" in m for m in modes)  # 1 case: below the threshold
+
+
+def test_no_errors_says_so():
+    confusion = [[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 0, 5]]
+    assert _failure_modes(report(confusion)) == ["No error pattern reached the reporting threshold on the test split."]

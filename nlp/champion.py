@@ -43,6 +43,7 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
         verifier_threshold=float(meta.get("verifier_threshold", 0.0)),
         exemplar_rows=rows,
         similarity_bar=float(meta.get("similarity_bar", 0.0)),
+        tool_triggers=bundle.get("tool_triggers"),  # absent from models trained before the triggers
     )
 
 

@@ -116,6 +116,7 @@ class TrainedLevelModel:
         verifier_threshold: float = 0.0,
         exemplar_rows: list[tuple[str, str, int]] | None = None,
         similarity_bar: float = 0.0,
+        tool_triggers: list | None = None,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -126,6 +127,7 @@ class TrainedLevelModel:
         # (catalogue id, annotated evidence, level) from the train split: searched with the guidance
         self.exemplar_rows = [tuple(row) for row in exemplar_rows or []]
         self.similarity_bar = similarity_bar  # minimum similarity for similarity-only matches below level 4
+        self.tool_triggers = list(tool_triggers or [])  # nlp.tool_model.ToolTrigger per tool
 
     def verify(self, indicators):
         """Affirmed matches below the tuned similarity bar, or that the verifier finds weak,
@@ -144,8 +146,18 @@ class TrainedLevelModel:
 
     def decide_many(self, cases) -> list[tuple[int, dict[str, float]]]:
         """(indicators, sentence embeddings, floor) per case -> (level, probabilities), in one call."""
-        rows = np.stack([self.features(indicators, embeddings) for indicators, embeddings, _ in cases])
-        return self.decide_rows(rows, [floor for _, _, floor in cases])
+        return self.decide_rows(self.rows(cases), [floor for _, _, floor in cases])
+
+    def rows(self, cases) -> np.ndarray:
+        """The feature rows of (indicators, sentence embeddings, floor) cases."""
+        return np.stack([self.features(indicators, embeddings) for indicators, embeddings, _ in cases])
+
+    def learned_tools(self, rows: np.ndarray) -> list[dict[str, float]]:
+        """Per case, the tools the learned triggers call for, with their probability."""
+        from nlp.tool_model import learned_tools
+
+        triggers = getattr(self, "tool_triggers", None) or []  # models pickled before triggers existed
+        return learned_tools(triggers, rows) if triggers else [{} for _ in range(len(rows))]
 
     def decide_rows(self, rows: np.ndarray, floors: list[int]) -> list[tuple[int, dict[str, float]]]:
         probabilities = self.estimator.predict_proba(rows)

@@ -37,7 +37,7 @@ from nlp.level import LevelDecision, LevelRules, suggest_level
 from nlp.champion import load_champion
 from nlp.level_model import TrainedLevelModel
 from nlp.rules.loader import RULES_DIR, lexicon, read_rules
-from nlp.screening_tools import ToolRules, screening_tool_suggestions
+from nlp.screening_tools import ToolRules, add_learned_tools, screening_tool_suggestions
 from nlp.suggestion import Suggestion
 
 logger = logging.getLogger(__name__)
@@ -194,10 +194,14 @@ class ThresholdAssist:
 
     def _decide(self, pending: list[tuple[_Evidence, Doc, str | None]]) -> list[Suggestion]:
         decisions = [(e.rules.level, e.rules.probabilities, e.rules.explanation) for e, _, _ in pending]
+        tools = [e.tools for e, _, _ in pending]
         if self.level_model is not None:
-            model_decisions = self.level_model.decide_many(
-                [(e.indicators, doc._.sentence_embeddings, e.rules.floor) for e, doc, _ in pending]
-            )
+            rows = self.level_model.rows([(e.indicators, doc._.sentence_embeddings, e.rules.floor) for e, doc, _ in pending])
+            model_decisions = self.level_model.decide_rows(rows, [e.rules.floor for e, _, _ in pending])
+            tools = [
+                add_learned_tools(listed, learned, self.level_model.version)
+                for listed, learned in zip(tools, self.level_model.learned_tools(rows))
+            ]
             decisions = [
                 (
                     level,
@@ -215,12 +219,12 @@ class ThresholdAssist:
                 level_probabilities=probabilities,
                 level_explanation=explanation,
                 indicators=evidence.indicators,
-                screening_tools=evidence.tools,
+                screening_tools=case_tools,
                 immediate_risk=evidence.risk,
                 model_version=self.model_version,
                 catalogue_version=self.catalogue.version,
             )
-            for (level, probabilities, explanation), (evidence, _, narrative_id) in zip(decisions, pending)
+            for (level, probabilities, explanation), case_tools, (evidence, _, narrative_id) in zip(decisions, tools, pending)
         ]
 
     def context_of(self, text: str, target: str) -> dict:

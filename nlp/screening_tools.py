@@ -71,3 +71,26 @@ def screening_tool_suggestions(
             evidence = sorted({e for i in triggers for e in i.evidence}, key=lambda e: e.start)
             suggestions.append(ScreeningToolSuggestion(tool=rule.tool, status="missing", reason=reason, evidence=evidence))
     return suggestions
+
+
+def add_learned_tools(
+    tools: list[ScreeningToolSuggestion], learned: dict[str, float], model_version: str
+) -> list[ScreeningToolSuggestion]:
+    """Add the tools a trained trigger calls for that the guidance's triggers did not flag
+    (missing: a tool the referral says is done is already listed as completed)."""
+    listed = {t.tool for t in tools}
+    added = [
+        ScreeningToolSuggestion(
+            tool=tool,
+            status="missing",
+            reason=(
+                f"The trained model {model_version} finds this referral like annotated cases that needed the "
+                f"{tool} screening tool (probability {probability:.0%}), although no affirmed indicator calls for it: "
+                "check the narrative for signs the indicators missed."
+            ),
+            evidence=[],
+        )
+        for tool, probability in sorted(learned.items())
+        if tool not in listed
+    ]
+    return list(tools) + added

@@ -21,7 +21,9 @@ from nlp.features import case_features
 from nlp.level import safety_floor
 from nlp.level_model import LevelClassifier, TrainedLevelModel
 from nlp.pipeline import ThresholdAssist
+from nlp.screening_tools import add_learned_tools
 from nlp.suggestion import IndicatorSuggestion, Suggestion
+from nlp.tool_model import train_triggers
 from nlp.verifier import CandidateVerifier, candidate_features, raise_similarity_bar, verify
 from training.annotations import AnnotatedCase
 from training.metrics import evaluate_suggestions
@@ -153,12 +155,14 @@ def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list
     """The prepared cases' suggestions with the model's levels, decided in one call."""
     if not prepared:
         return []
-    decisions = model.decide_rows(np.stack([item.features for item in prepared]), [item.floor for item in prepared])
+    rows = np.stack([item.features for item in prepared])
+    decisions = model.decide_rows(rows, [item.floor for item in prepared])
     return [
         item.analysed.suggestion.model_copy(update={
             "indicators": item.indicators, "level": level, "level_probabilities": probabilities, "model_version": model.version,
+            "screening_tools": add_learned_tools(item.analysed.suggestion.screening_tools, learned, model.version),
         })
-        for item, (level, probabilities) in zip(prepared, decisions)
+        for item, (level, probabilities), learned in zip(prepared, decisions, model.learned_tools(rows))
     ]
 
 
@@ -230,6 +234,16 @@ def _configure_mlflow(settings: TrainingSettings):
     return mlflow
 
 
+def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
+    """Learned CSE / COG triggers on the (cross-fitted) train features, thresholds on dev."""
+    def required(items):
+        return [set(item.analysed.case.screening_tools.required) for item in items]
+
+    return train_triggers(
+        np.stack([p.features for p in train]), required(train), np.stack([p.features for p in dev]), required(dev)
+    )
+
+
 def train(settings: TrainingSettings, corpus, progress) -> dict:
     """Run the whole training; `progress(stage, total)` returns an advance(n) callable."""
     mlflow = _configure_mlflow(settings)
@@ -279,12 +293,14 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
         prepared = {name: prepare(analysed[name], verifier, best_threshold, best_bar, dimension, themes) for name in analysed}
         model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold, best_bar)
+        model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
         reports = {name: evaluate_suggestions(splits[name], suggestions) for name, suggestions in evaluated.items()}
         rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in rules_analysed[name]]) for name in ("dev", "test") if splits[name]}
         advance(1)
         mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "similarity_bar": best_bar, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
+        mlflow.log_params({f"tool_trigger_threshold_{t.tool}": t.threshold for t in model.tool_triggers})
         mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
         mlflow.log_params({f"dataset_{name}_sha256": digest for name, digest in corpus.split_hashes.items()})
         mlflow.set_tags({"git_commit": git_commit(), "catalogue_version": pipeline.catalogue.version})
@@ -331,7 +347,7 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
         meta_path = Path(folder) / "level_model_meta.json"
         exemplars_path = Path(folder) / "exemplars.json"
         exemplars_path.write_text(json.dumps([list(r) for r in model.exemplar_rows], ensure_ascii=False), encoding="utf-8")
-        joblib.dump({"estimator": model.estimator, "verifier": model.verifier}, estimator_path)
+        joblib.dump({"estimator": model.estimator, "verifier": model.verifier, "tool_triggers": model.tool_triggers}, estimator_path)
         meta_path.write_text(json.dumps({
             "verifier_threshold": model.verifier_threshold,
             "similarity_bar": model.similarity_bar,

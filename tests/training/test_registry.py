@@ -130,6 +130,10 @@ def test_pipeline_uses_champion_when_registered_and_rules_otherwise(trained, mon
     monkeypatch.setenv("THRESHOLD_MODEL_NAME", MODEL)
     with_champion = ThresholdAssist.load()
     assert with_champion.model_version == f"{MODEL}/1"
+    # The learned tool triggers travel with the registered model (one per tool with examples of both kinds).
+    train_cases = _small_corpus().split("train")
+    expected = {t for t in ("CSE", "COG") if 0 < sum(t in c.screening_tools.required for c in train_cases) < len(train_cases)}
+    assert {t.tool for t in with_champion.level_model.tool_triggers} == expected
     suggestion = with_champion.suggest("Dad punched mum in front of the children.")
     assert suggestion.model_version == f"{MODEL}/1"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")

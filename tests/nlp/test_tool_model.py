@@ -1,0 +1,38 @@
+"""Learned screening-tool triggers: thresholds chosen for recall, only ever adding a tool."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nlp.screening_tools import add_learned_tools
+from nlp.suggestion import Evidence, ScreeningToolSuggestion
+from nlp.tool_model import choose_threshold, learned_tools, train_triggers
+
+
+def test_the_threshold_is_the_most_precise_one_that_keeps_recall():
+    probabilities = np.array([0.9, 0.8, 0.42, 0.3, 0.1, 0.05])
+    y = np.array([1, 1, 1, 0, 0, 0])
+    assert choose_threshold(probabilities, y, target_recall=0.95) == 0.4
+    assert choose_threshold(probabilities, y, target_recall=0.6) == 0.8
+    assert choose_threshold(probabilities, np.zeros(6), target_recall=0.95) == 0.05
+
+
+def test_triggers_learn_from_features_and_skip_tools_without_examples():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    required = [{"CSE"} if x[0] > 0.5 else set() for x in X]
+    X_dev = rng.normal(size=(80, 5))
+    required_dev = [{"CSE"} if x[0] > 0.5 else set() for x in X_dev]
+    triggers = train_triggers(X, required, X_dev, required_dev)
+    assert [t.tool for t in triggers] == ["CSE"]  # no COG examples: no COG trigger
+    called = learned_tools(triggers, X_dev)
+    positives = [i for i, r in enumerate(required_dev) if r]
+    assert sum("CSE" in called[i] for i in positives) / len(positives) >= 0.95
+    assert sum(bool(c) for c in called) < len(X_dev)  # it does not simply flag everything
+
+
+def test_a_learned_tool_is_added_only_when_the_rules_did_not_list_it():
+    done = ScreeningToolSuggestion(tool="CSE", status="completed", reason="attached", evidence=[Evidence(start=0, end=3, text="CSE")])
+    tools = add_learned_tools([done], {"CSE": 0.7, "COG": 0.4}, "threshold-assist/3")
+    assert [(t.tool, t.status) for t in tools] == [("CSE", "completed"), ("COG", "missing")]
+    assert "threshold-assist/3" in tools[1].reason and "40%" in tools[1].reason

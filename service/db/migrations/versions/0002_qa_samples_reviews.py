@@ -7,6 +7,8 @@ Create Date: 2026-12-06 09:00:00
 from alembic import op
 import sqlalchemy as sa
 
+from service.db.append_only import allow_changes, forbid_changes
+
 
 revision = '0002'
 down_revision = '0001'
@@ -76,41 +78,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_qa_reviews_referral_id'), ['referral_id'], unique=False)
 
     for table in APPEND_ONLY:
-        _forbid_changes(table)
-
-
-# Same pattern as 0001: the database refuses UPDATE and DELETE on append-only tables.
-def _forbid_changes(table: str) -> None:
-    dialect = op.get_bind().dialect.name
-    for verb in ("UPDATE", "DELETE"):
-        name = f"{table}_no_{verb.lower()}"
-        if dialect == "sqlite":
-            op.execute(
-                f"CREATE TRIGGER {name} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-        elif dialect == "postgresql":
-            op.execute(
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
-                f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-            )
-            op.execute(f"CREATE TRIGGER {name} BEFORE {verb} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
-
-
-def _allow_changes(table: str) -> None:
-    dialect = op.get_bind().dialect.name
-    for verb in ("update", "delete"):
-        name = f"{table}_no_{verb}"
-        if dialect == "sqlite":
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
-        elif dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        forbid_changes(table)
 
 
 def downgrade() -> None:
     for table in reversed(APPEND_ONLY):
-        _allow_changes(table)
+        allow_changes(table)
     with op.batch_alter_table('qa_reviews', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qa_reviews_referral_id'))
     op.drop_table('qa_reviews')

@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 DATABASE_DOWN = "the database is unavailable; nothing was saved. Retry in a moment."
 
 
+# Errors whose message is the whole answer, by status.
+PLAIN_ERRORS = {NotFound: 404, BlindReviewPending: 403, UserConflict: 409, DecisionInvalid: 400}
+
+
 def _json(status: int, detail: str, **extra) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
@@ -34,25 +38,15 @@ def install_error_handlers(app: FastAPI) -> None:
         summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
         return _json(422, f"invalid request: {summary}", problems=problems)
 
-    @app.exception_handler(NotFound)
-    async def _not_found(_request: Request, exc: NotFound):
-        return _json(404, str(exc))
-
-    @app.exception_handler(BlindReviewPending)
-    async def _blind(_request: Request, exc: BlindReviewPending):
-        return _json(403, str(exc))
-
     @app.exception_handler(Conflict)
     async def _conflict(_request: Request, exc: Conflict):
         return _json(409, str(exc), current_version=exc.current_version)
 
-    @app.exception_handler(UserConflict)
-    async def _user_conflict(_request: Request, exc: UserConflict):
-        return _json(409, str(exc))
+    async def _plain(_request: Request, exc: Exception):
+        return _json(next(status for kind, status in PLAIN_ERRORS.items() if isinstance(exc, kind)), str(exc))
 
-    @app.exception_handler(DecisionInvalid)
-    async def _bad_decision(_request: Request, exc: DecisionInvalid):
-        return _json(400, str(exc))
+    for kind in PLAIN_ERRORS:
+        app.add_exception_handler(kind, _plain)
 
     @app.exception_handler(NarrativeError)
     async def _bad_narrative(_request: Request, exc: NarrativeError):

@@ -18,9 +18,8 @@ from service.db.tables import User
 from service.qa import store
 from service.qa.schemas import ReviewCreate
 from service.referrals import Conflict, NotFound
-from service.security.access import allow, presented_token
-from service.security.tokens import csrf_token
-from service.web.pages import _render
+from service.security.access import allow
+from service.web.pages import _render, submitted_form
 
 router = APIRouter(include_in_schema=False)
 qa_staff = allow("qa", "manager")
@@ -62,10 +61,7 @@ def review_page(review_id: int, request: Request, ctx: Annotated[ServiceContext,
 @router.post("/qa/reviews/{review_id}", response_class=HTMLResponse)
 async def review_submit(review_id: int, request: Request, ctx: Annotated[ServiceContext, Depends(service_context)],
                         user: Annotated[User, Depends(qa_staff)]) -> Response:
-    form = await request.form()
-    token = presented_token(request)
-    if not token or form.get("csrf") != csrf_token(token):
-        raise HTTPException(403, "the form has expired; reload the page and try again")
+    form = await submitted_form(request)
     case = await run_in_threadpool(_case, ctx, user, review_id)
     indicators = [str(form.get(f"indicator_{slot}", "")).strip().split(" ")[0] for slot in INDICATOR_SLOTS]
     error = None

@@ -55,6 +55,15 @@ def mount_static(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, page_errors)
 
 
+async def submitted_form(request: Request):
+    """The posted form, if it carries the CSRF token of the session that posts it."""
+    form = await request.form()
+    token = presented_token(request)
+    if not token or form.get("csrf") != csrf_token(token):
+        raise HTTPException(403, "the form has expired; reload the page and try again")
+    return form
+
+
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
     token = presented_token(request)
     user = getattr(request.state, "user", None)
@@ -169,14 +178,11 @@ def _decision_from_form(form, referral: dict, narrative: str) -> DecisionCreate:
 @router.post("/referrals/{referral_id}/decision", response_class=HTMLResponse)
 async def decide_page(referral_id: str, request: Request, ctx: Annotated[ServiceContext, Depends(service_context)],
                       user: Annotated[User, Depends(screening_staff)]) -> Response:
-    form = await request.form()
-    token = presented_token(request)
-    if not token or form.get("csrf") != csrf_token(token):
-        raise HTTPException(403, "the form has expired; reload the page and try again")
+    form = await submitted_form(request)
     error = None
     try:
-        referral = await run_in_threadpool(store.view_referral, ctx, user, referral_id, "page")
-        decision = _decision_from_form(form, referral.suggestion.model_dump(mode="json"), referral.narrative)
+        suggestion, narrative = await run_in_threadpool(store.decision_inputs, ctx, user, referral_id)
+        decision = _decision_from_form(form, suggestion, narrative)
         await run_in_threadpool(store.record_decision, ctx, user, referral_id, decision)
     except store.NotFound as exc:
         raise HTTPException(404, str(exc)) from exc

@@ -182,6 +182,15 @@ def view_referral(ctx: ServiceContext, user: User, referral_id: str, channel: st
     )
 
 
+def decision_inputs(ctx: ServiceContext, user: User, referral_id: str) -> tuple[dict, str]:
+    """The stored suggestion and narrative a posted decision form is read against (not a view:
+    the screener opened the referral to fill the form in)."""
+    with ctx.sessions() as session:
+        referral = _load(session, referral_id)
+        _refuse_while_blind(session, user, referral_id)
+        return referral.suggestion, referral.narrative
+
+
 def _refuse_while_blind(session: Session, user: User, referral_id: str) -> None:
     """A second reviewer must not see the first decision or the suggestion before their own review."""
     from service.qa.tables import QAReview, QASampleItem

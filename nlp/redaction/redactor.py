@@ -271,10 +271,13 @@ class Redactor:
         return out
 
     def _names(self, text: str, doc) -> list[tuple[int, int, str]]:
-        found, caps_only = [], []
+        found, caps_only, titled = [], [], []
         for i, rx in enumerate(self.rules.name_patterns):
             for m in rx.finditer(text):
                 (caps_only if i == 1 else found).append((m.start("n"), m.end("n")))
+                if i == 0:  # the word right after Mr/Ms/Dr is a surname even if it is also a word ("Ms Ward")
+                    first = re.match(r"\S+", text[m.start("n") : m.end("n")])
+                    titled.append((m.start("n"), m.start("n") + len(first.group(0).rstrip(".,")), "NAME"))
         for s, e in caps_only:  # "Merlin PAC": a capitals word needs a real first name beside it
             span = self._trim(text, s, e, keep_places=False)
             if span and re.search(r"[a-z]", text[span[0] : span[1]]):
@@ -305,6 +308,7 @@ class Redactor:
             span = self._trim(text, s, e, keep_places=False)
             if span and not re.search(r"\d", text[span[0] : span[1]]):
                 out.append((*span, "NAME"))
+        out += [(s, e, kind) for s, e, kind in titled if not re.search(r"\d", text[s:e])]
         for s, e, _ in list(out):  # nicknames right after a name: Roxanne (Roxy)
             m = self.rules.nickname.match(text, e)
             if m and not self.rules.is_not_name(m.group("n")):

@@ -133,6 +133,12 @@ def test_name_found_once_is_replaced_everywhere(redactor):
     assert out.count("[NAME]") == 4
 
 
+def test_a_surname_after_a_title_is_replaced_even_when_it_is_also_a_word(redactor):
+    out = redactor.redact("Baby on the ward with mum. Ms Ward has asked about housing; Dr Church agreed.").text
+    assert "Ms [NAME] has asked" in out and "Dr [NAME] agreed" in out
+    assert "on the ward with mum" in out
+
+
 def test_incident_dates_are_kept(redactor):
     out = redactor.redact("DOB 03/04/2015. Incident on 05/06/2024 at 21:00.").text
     assert out == "DOB [DOB]. Incident on 05/06/2024 at 21:00."

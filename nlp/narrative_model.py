@@ -1,0 +1,129 @@
+"""The narrative model: the level of need read from the referral's own words.
+
+Indicator matching sees one sentence against one guidance row; annotated cases show that
+the level also lives in how the whole referral is written ("no explanation given", "mum
+acted to protect", "CAMHS engaged"). A TF-IDF representation of character and word
+n-grams (robust to typos and abbreviations) feeds a multinomial logistic regression.
+Its probabilities are case features of the level model (which calibrates them) and
+corroborate affirmed matches (nlp.verifier.corroborate). One binary classifier per
+screening tool reads the same n-grams ("older boyfriend", "gifts", "going country") for
+the learned tool triggers (nlp.tool_model), which can only add a tool the rules missed.
+
+A scikit-learn estimator over lists of texts. Training gives train cases out-of-fold
+probabilities (training.held_out), so models stacked on top learn how far to trust it on
+narratives it has not seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.utils.validation import check_is_fitted
+
+LEVELS = np.array([1, 2, 3, 4])
+TOOLS = ("CSE", "COG")
+PROBABILITY_FLOOR = 1e-4  # log-probabilities as features stay finite
+
+
+def ngram_features(min_df: int):
+    """Character n-grams within words (typos, abbreviations) and word uni/bigrams."""
+    return make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=min_df, sublinear_tf=True),
+    )
+
+
+class NarrativeClassifier(BaseEstimator, ClassifierMixin):
+    def __init__(self, C: float = 10.0, min_df: int = 2, random_state: int = 0):
+        """
+        Args:
+            C: inverse regularisation strength of the logistic regression (default 10: the
+                n-gram features are many and individually weak).
+            min_df: an n-gram must occur in this many training narratives to be a feature.
+            random_state: seed of the solver.
+        """
+        self.C = C
+        self.min_df = min_df
+        self.random_state = random_state
+
+    def fit(self, texts, y):
+        texts = list(texts)
+        y = np.asarray(y, dtype=int)
+        self.model_ = make_pipeline(
+            ngram_features(self.min_df), LogisticRegression(C=self.C, max_iter=3000, random_state=self.random_state)
+        )
+        self.model_.fit(texts, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""
+        check_is_fitted(self, "model_")
+        return _full_columns(self.model_.predict_proba(list(texts)), self.classes_)
+
+    def predict(self, texts) -> np.ndarray:
+        return LEVELS[np.argmax(self.predict_proba(texts), axis=1)]
+
+
+class NarrativeToolClassifier(BaseEstimator, ClassifierMixin):
+    def __init__(self, C: float = 10.0, min_df: int = 2, random_state: int = 0):
+        """Whether a narrative needs a screening tool (y: 1 = required), from its n-grams.
+
+        Args:
+            C: inverse regularisation strength of the logistic regression.
+            min_df: an n-gram must occur in this many training narratives to be a feature.
+            random_state: seed of the solver.
+        """
+        self.C = C
+        self.min_df = min_df
+        self.random_state = random_state
+
+    def fit(self, texts, y):
+        # balanced: a tool is needed in a small share of referrals, and missing it is the costly error
+        self.model_ = make_pipeline(
+            ngram_features(self.min_df),
+            LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, random_state=self.random_state),
+        ).fit(list(texts), np.asarray(y, dtype=int))
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, texts) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        return self.model_.predict_proba(list(texts))
+
+
+class NarrativeReader:
+    """The level classifier and the tool classifiers, read together: one row per narrative
+    of P(level = 1..4) then P(tool required) per tool in TOOLS (0 for a tool without a model)."""
+
+    def __init__(self, level: NarrativeClassifier, tools: dict[str, NarrativeToolClassifier]):
+        self.level = level
+        self.tools = dict(tools)
+
+    def probabilities(self, texts) -> np.ndarray:
+        texts = list(texts)
+        columns = [self.level.predict_proba(texts)]
+        for tool in TOOLS:
+            model = self.tools.get(tool)
+            columns.append((model.predict_proba(texts)[:, 1] if model is not None else np.zeros(len(texts)))[:, None])
+        return np.hstack(columns)
+
+
+def _full_columns(raw: np.ndarray, classes) -> np.ndarray:
+    full = np.zeros((raw.shape[0], len(LEVELS)))
+    for column, level in enumerate(classes):
+        full[:, int(level) - 1] = raw[:, column]
+    return full
+
+
+def at_least(probabilities: np.ndarray) -> np.ndarray:
+    """P(level >= k) for k = 1..4, per row (from the first four columns: the level's)."""
+    levels = np.asarray(probabilities)[:, : len(LEVELS)]
+    return np.cumsum(levels[:, ::-1], axis=1)[:, ::-1]
+
+
+def log_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(np.asarray(probabilities, dtype=float), PROBABILITY_FLOOR, 1.0))

@@ -1,0 +1,64 @@
+import numpy as np
+
+from nlp.narrative_model import NarrativeClassifier, at_least, log_probabilities
+
+# Small hand-written narratives whose level shows in their words, typos included.
+NARRATIVES = {
+    1: ["Year 4 pupil, happy and settled, attendance 98%, no concerns.", "Mum asking about holiday clubs, no worries at home.",
+        "Healthy baby, HV contact routine, thriving and meeting milestones."],
+    2: ["Late to school most days, mum struggling since dad left, would like early help.", "Family in debt, food bank used twice, kids ok at school.",
+        "Lad getting into arguments at school, parents want parenting course."],
+    3: ["Ongoing DV, mum has left with the kids, refuge space, children upset.", "Teen self harming, CAMHS engaged, parents worried but supportive.",
+        "Chronic neglect, house dirty, children often hungry, mum trying but not coping."],
+    4: ["4mo baby bruise to cheek, parents no explanation.", "Girl 13 disclosed dad touched her sexually last night.",
+        "Boy 15 found with knife and drugs in trap house, county lines, adults exploiting him."],
+}
+
+
+def _data():
+    texts = [t for level in NARRATIVES for t in NARRATIVES[level]]
+    levels = [level for level in NARRATIVES for _ in NARRATIVES[level]]
+    return texts, levels
+
+
+def test_probabilities_have_one_column_per_level_even_when_a_level_is_missing():
+    texts, levels = _data()
+    keep = [i for i, level in enumerate(levels) if level != 2]
+    model = NarrativeClassifier(min_df=1).fit([texts[i] for i in keep], [levels[i] for i in keep])
+    probabilities = model.predict_proba(["Baby with unexplained bruising, parents vague."])
+    assert probabilities.shape == (1, 4)
+    assert probabilities[0, 1] == 0.0  # level 2 was never seen
+    assert np.isclose(probabilities.sum(), 1.0)
+
+
+def test_the_model_reads_the_level_from_the_words():
+    texts, levels = _data()
+    model = NarrativeClassifier(min_df=1).fit(texts, levels)
+    assert list(model.predict(texts)) == levels
+    assert model.predict(["baby 3 months old, bruises on the cheek and no explanation from parents"])[0] == 4
+
+
+def test_at_least_accumulates_from_the_top_level_down():
+    rows = at_least(np.array([[0.1, 0.2, 0.3, 0.4]]))
+    assert np.allclose(rows, [[1.0, 0.9, 0.7, 0.4]])
+
+
+def test_log_probabilities_stay_finite_for_zero_probability():
+    assert np.isfinite(log_probabilities(np.array([[0.0, 0.5, 0.5, 0.0]]))).all()
+
+
+def test_the_reader_gives_level_then_tool_probabilities_and_zero_for_a_tool_without_a_model():
+    from nlp.narrative_model import NarrativeReader, NarrativeToolClassifier
+
+    texts, levels = _data()
+    gangs = [int("county lines" in t or "knife" in t) for t in texts]
+    reader = NarrativeReader(
+        NarrativeClassifier(min_df=1).fit(texts, levels),
+        {"COG": NarrativeToolClassifier(min_df=1).fit(texts, gangs)},
+    )
+    rows = reader.probabilities(["boy 14 holding a knife for older lads, county lines", "happy settled pupil"])
+    assert rows.shape == (2, 6)
+    assert np.allclose(rows[:, :4].sum(axis=1), 1.0)
+    assert (rows[:, 4] == 0).all()  # no CSE model
+    assert rows[0, 5] > rows[1, 5]
+    assert np.allclose(at_least(rows)[:, 0], 1.0)  # tool columns never enter the level sums

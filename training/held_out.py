@@ -1,0 +1,31 @@
+"""Out-of-fold predictions: each training case predicted by a model fitted on the other folds.
+
+scikit-learn's cross_val_predict label-encodes y for predict_proba (levels 1-4 become
+0-3), which our estimators' fixed level columns would misread; this loop keeps the levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+
+def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0) -> np.ndarray:
+    """predict_proba for every row of X (a list of texts or an array), each from a model
+    fitted on the other folds; folds are stratified by y."""
+    y = np.asarray(y, dtype=int)
+    folds = max(2, min(folds, int(np.bincount(y)[np.unique(y)].min())))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    probabilities = None
+    for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y):
+        model = clone(estimator).fit(_rows(X, fit_rows), y[fit_rows])
+        held = model.predict_proba(_rows(X, held_rows))
+        if probabilities is None:
+            probabilities = np.zeros((len(y), held.shape[1]))
+        probabilities[held_rows] = held
+    return probabilities
+
+
+def _rows(X, indices: np.ndarray):
+    return [X[i] for i in indices] if isinstance(X, list) else np.asarray(X)[indices]

@@ -44,6 +44,8 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
         exemplar_rows=rows,
         similarity_bar=float(meta.get("similarity_bar", 0.0)),
         tool_triggers=bundle.get("tool_triggers"),  # absent from models trained before the triggers
+        narrative=bundle.get("narrative"),  # absent from models trained before the narrative model
+        corroboration=float(meta.get("corroboration", 0.0)),
     )
 
 

@@ -2,20 +2,25 @@
 
 One row per narrative: affirmed indicators per level (count, best score), the highest
 affirmed level per concern theme, non-counted mentions per context flag, tool triggers,
-cluster size, and the mean sentence embedding of the narrative.
+cluster size, the mean sentence embedding of the narrative and, with a narrative model,
+its log-probabilities of each level and of each screening tool.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from nlp.narrative_model import log_probabilities
 from nlp.suggestion import IndicatorSuggestion
 
 CONTEXT_KINDS = ("negated", "historical", "hypothetical", "other_person", "uncertain", "non_concern")
 FRAMEWORKS = ("tower_hamlets_indicators", "pan_london_matrix", "sutton_tier_summary", "section_47")
 
 
-def feature_names(theme_ids: list[str], embedding_dimension: int) -> list[str]:
+NARRATIVE_FEATURES = 6  # log P(level = k), k = 1..4, then log P(tool required) for CSE, COG
+
+
+def feature_names(theme_ids: list[str], embedding_dimension: int, narrative: bool = False) -> list[str]:
     names = []
     for level in (1, 2, 3, 4):
         names += [f"affirmed_count_l{level}", f"affirmed_best_score_l{level}", f"rule_hits_l{level}"]
@@ -24,6 +29,8 @@ def feature_names(theme_ids: list[str], embedding_dimension: int) -> list[str]:
     names += [f"not_counted::{k}" for k in CONTEXT_KINDS]
     names += ["safety_floor", "level2_concerns", "level2_themes", "tools_called_for", "sentences"]
     names += [f"embedding_{i}" for i in range(embedding_dimension)]
+    if narrative:
+        names += [f"narrative_log_p_l{k}" for k in range(1, 5)] + ["narrative_log_p_cse", "narrative_log_p_cog"]
     return names
 
 
@@ -32,6 +39,7 @@ def case_features(
     sentence_embeddings: np.ndarray | None,
     theme_ids: list[str],
     embedding_dimension: int,
+    narrative_probabilities: np.ndarray | None = None,
 ) -> np.ndarray:
     affirmed = [i for i in indicators if i.affirmed]
     row: list[float] = []
@@ -60,4 +68,7 @@ def case_features(
         mean = np.zeros(embedding_dimension, dtype=np.float32)
     else:
         mean = np.asarray(sentence_embeddings).mean(axis=0)
-    return np.concatenate([np.asarray(row, dtype=np.float32), mean.astype(np.float32)])
+    parts = [np.asarray(row, dtype=np.float32), mean.astype(np.float32)]
+    if narrative_probabilities is not None:
+        parts.append(log_probabilities(narrative_probabilities[None, :])[0].astype(np.float32))
+    return np.concatenate(parts)

@@ -3,7 +3,11 @@
 A scikit-learn estimator (parameters stored by __init__, learning in fit, learned
 attributes ending in "_"), so clone, grid search and MLflow work with it. Its decision
 picks the level with the least expected cost, where under-calling costs more than
-over-calling, and is never below the safety floor passed with the features.
+over-calling, or level 4 whenever its probability reaches `level4_threshold` (tuned for
+level-4 recall), and is never below the safety floor passed with the features.
+
+Feature rows are three blocks: pipeline features, the narrative embedding, and (when a
+narrative model is used) its log-probabilities; the `use_*` parameters choose blocks.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         floor_column: int | None = None,
         n_pipeline_features: int | None = None,
         use_embedding: bool = True,
+        n_narrative_features: int = 0,
+        use_pipeline: bool = True,
+        use_narrative: bool = True,
+        level4_threshold: float | None = None,
         random_state: int = 0,
     ):
         """
@@ -50,6 +58,11 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             n_pipeline_features: how many leading columns are pipeline features (the rest is
                 the narrative embedding).
             use_embedding: fit on the narrative embedding columns too (default True).
+            n_narrative_features: how many trailing columns are narrative-model log-probabilities.
+            use_pipeline: fit on the pipeline feature columns (default True).
+            use_narrative: fit on the narrative-model columns, when there are any (default True).
+            level4_threshold: suggest level 4 whenever its probability reaches this (None: the
+                least expected cost alone).
             random_state: seed of the solver.
         """
         self.C = C
@@ -60,12 +73,26 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         self.floor_column = floor_column
         self.n_pipeline_features = n_pipeline_features
         self.use_embedding = use_embedding
+        self.n_narrative_features = n_narrative_features
+        self.use_pipeline = use_pipeline
+        self.use_narrative = use_narrative
+        self.level4_threshold = level4_threshold
         self.random_state = random_state
 
     def _columns(self, X: np.ndarray) -> np.ndarray:
-        if self.use_embedding or self.n_pipeline_features is None:
+        if self.n_pipeline_features is None:
             return X
-        return X[:, : self.n_pipeline_features]
+        narrative = getattr(self, "n_narrative_features", 0)  # models pickled before the narrative model
+        end_of_embedding = X.shape[1] - narrative
+        blocks = [
+            (getattr(self, "use_pipeline", True), 0, self.n_pipeline_features),
+            (self.use_embedding, self.n_pipeline_features, end_of_embedding),
+            (getattr(self, "use_narrative", True) and narrative > 0, end_of_embedding, X.shape[1]),
+        ]
+        chosen = [np.arange(start, end) for use, start, end in blocks if use and end > start]
+        if not chosen:
+            raise ValueError("LevelClassifier: no feature block chosen (use_pipeline, use_embedding, use_narrative)")
+        return X[:, np.concatenate(chosen)]
 
     def fit(self, X, y):
         X = np.asarray(X, dtype=float)
@@ -74,12 +101,16 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             StandardScaler(),
             LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state),
         )
-        folds = max(2, min(self.cv, int(np.bincount(y)[np.unique(y)].min())))
-        # ensemble=False: one estimator and one calibrator (from cross-validated predictions),
-        # a third of the prediction cost of the default fold ensemble.
-        self.calibrated_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds, ensemble=False).fit(self._columns(X), y)
+        folds = min(self.cv, int(np.bincount(y)[np.unique(y)].min()))
+        if folds < 2:
+            # A level with a single example (tiny corpora, cross-validation folds) leaves
+            # nothing to calibrate on: the logistic regression's own probabilities are used.
+            self.calibrated_ = base.fit(self._columns(X), y)
+        else:
+            # ensemble=False: one estimator and one calibrator (from cross-validated predictions),
+            # a third of the prediction cost of the default fold ensemble.
+            self.calibrated_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds, ensemble=False).fit(self._columns(X), y)
         self.classes_ = self.calibrated_.classes_
-        self.costs_ = cost_matrix(self.under_call_cost, self.over_call_cost)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -96,15 +127,22 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         return self.decide(self.predict_proba(X), X)
 
     def decide(self, probabilities: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """The least expected-cost level for each row, never below its safety-floor feature."""
-        chosen = LEVELS[np.argmin(probabilities @ self.costs_.T, axis=1)]
+        """The least expected-cost level for each row (or level 4 from its threshold), never
+        below its safety-floor feature. Read from the parameters at call time, so decision
+        rules can be compared on the same probabilities with set_params."""
+        costs = cost_matrix(self.under_call_cost, self.over_call_cost)
+        chosen = LEVELS[np.argmin(probabilities @ costs.T, axis=1)]
+        threshold = getattr(self, "level4_threshold", None)
+        if threshold is not None:
+            chosen = np.where(probabilities[:, 3] >= threshold, 4, chosen)
         if self.floor_column is not None:
             chosen = np.maximum(chosen, np.asarray(X)[:, self.floor_column].astype(int))
         return chosen
 
 
 class TrainedLevelModel:
-    """A fitted LevelClassifier (and optional candidate verifier) with what inference needs."""
+    """A fitted LevelClassifier (and optional candidate verifier and narrative model) with
+    what inference needs."""
 
     def __init__(
         self,
@@ -117,6 +155,8 @@ class TrainedLevelModel:
         exemplar_rows: list[tuple[str, str, int]] | None = None,
         similarity_bar: float = 0.0,
         tool_triggers: list | None = None,
+        narrative=None,
+        corroboration: float = 0.0,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -128,29 +168,36 @@ class TrainedLevelModel:
         self.exemplar_rows = [tuple(row) for row in exemplar_rows or []]
         self.similarity_bar = similarity_bar  # minimum similarity for similarity-only matches below level 4
         self.tool_triggers = list(tool_triggers or [])  # nlp.tool_model.ToolTrigger per tool
+        self.narrative = narrative  # nlp.narrative_model.NarrativeReader, or None
+        self.corroboration = corroboration  # minimum narrative P(level >= k) for a level-k match to count
 
-    def verify(self, indicators):
-        """Affirmed matches below the tuned similarity bar, or that the verifier finds weak,
-        become shown-not-counted."""
-        from nlp.verifier import raise_similarity_bar, verify
+    def narrative_probabilities(self, text: str) -> np.ndarray | None:
+        """The narrative models' probabilities of levels 1-4 and of each tool (None without them)."""
+        narrative = getattr(self, "narrative", None)  # models pickled before the narrative model
+        return None if narrative is None else narrative.probabilities([text])[0]
+
+    def verify(self, indicators, narrative_probabilities: np.ndarray | None = None):
+        """Affirmed matches below the tuned similarity bar, that the verifier finds weak, or
+        that the narrative does not corroborate, become shown-not-counted."""
+        from nlp.narrative_model import at_least
+        from nlp.verifier import corroborate, raise_similarity_bar, verify
 
         indicators = raise_similarity_bar(indicators, self.similarity_bar)
-        if self.verifier is None:
-            return indicators
-        return verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
+        if self.verifier is not None:
+            indicators = verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
+        minimum = getattr(self, "corroboration", 0.0)
+        if narrative_probabilities is not None and minimum > 0:
+            indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], minimum)
+        return indicators
 
-    def features(self, indicators, sentence_embeddings) -> np.ndarray:
+    def features(self, indicators, sentence_embeddings, narrative_probabilities: np.ndarray | None = None) -> np.ndarray:
         from nlp.features import case_features
 
-        return case_features(indicators, sentence_embeddings, self.theme_ids, self.embedding_dimension)
-
-    def decide_many(self, cases) -> list[tuple[int, dict[str, float]]]:
-        """(indicators, sentence embeddings, floor) per case -> (level, probabilities), in one call."""
-        return self.decide_rows(self.rows(cases), [floor for _, _, floor in cases])
+        return case_features(indicators, sentence_embeddings, self.theme_ids, self.embedding_dimension, narrative_probabilities)
 
     def rows(self, cases) -> np.ndarray:
-        """The feature rows of (indicators, sentence embeddings, floor) cases."""
-        return np.stack([self.features(indicators, embeddings) for indicators, embeddings, _ in cases])
+        """The feature rows of (indicators, sentence embeddings, narrative probabilities) cases."""
+        return np.stack([self.features(*case) for case in cases])
 
     def learned_tools(self, rows: np.ndarray) -> list[dict[str, float]]:
         """Per case, the tools the learned triggers call for, with their probability."""

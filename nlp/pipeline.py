@@ -104,6 +104,7 @@ class _Evidence:
     tools: list
     risk: object
     rules: LevelDecision
+    narrative: object = None  # the level model's narrative probabilities, if it has a narrative model
 
 
 class ThresholdAssist:
@@ -188,15 +189,17 @@ class ThresholdAssist:
         # model may then set aside weak matches (shown, not counted).
         tools = screening_tool_suggestions(doc, indicators, self.tool_rules)
         risk = immediate_risk(indicators, self.risk_rules)
+        narrative = None
         if self.level_model is not None:
-            indicators = self.level_model.verify(indicators)
-        return _Evidence(indicators, tools, risk, suggest_level(indicators, self.level_rules))
+            narrative = self.level_model.narrative_probabilities(doc.text)
+            indicators = self.level_model.verify(indicators, narrative)
+        return _Evidence(indicators, tools, risk, suggest_level(indicators, self.level_rules), narrative)
 
     def _decide(self, pending: list[tuple[_Evidence, Doc, str | None]]) -> list[Suggestion]:
         decisions = [(e.rules.level, e.rules.probabilities, e.rules.explanation) for e, _, _ in pending]
         tools = [e.tools for e, _, _ in pending]
         if self.level_model is not None:
-            rows = self.level_model.rows([(e.indicators, doc._.sentence_embeddings, e.rules.floor) for e, doc, _ in pending])
+            rows = self.level_model.rows([(e.indicators, doc._.sentence_embeddings, e.narrative) for e, doc, _ in pending])
             model_decisions = self.level_model.decide_rows(rows, [e.rules.floor for e, _, _ in pending])
             tools = [
                 add_learned_tools(listed, learned, self.level_model.version)

@@ -8,6 +8,13 @@ chosen on the dev split, the match is shown as a weak match and not counted. It 
 touches screening tools or immediate risk, which are decided on every affirmed match,
 and never sets aside a level-4 match: child-protection evidence always counts. The same
 holds for the similarity bar (`raise_similarity_bar`), the matcher threshold tuned on dev.
+
+`corroborate` weighs a match against the whole narrative instead: a level-k match counts
+only if the narrative model (nlp.narrative_model) gives a level-k need at least the
+probability tuned on held-out cases. It may set aside a level-4 match found by one method
+alone (similarity to a level-4 row, or a keyword), the main source of over-called child
+protection; a level-4 match found by both a keyword rule and similarity always counts.
+Set-aside matches stay visible to the screener, saying why.
 """
 
 from __future__ import annotations
@@ -97,6 +104,28 @@ def raise_similarity_bar(indicators: list[IndicatorSuggestion], minimum: float) 
         else i
         for i in indicators
     ]
+
+
+def corroborate(indicators: list[IndicatorSuggestion], need_at_least: np.ndarray, minimum: float) -> list[IndicatorSuggestion]:
+    """Affirmed matches of level k >= 2 whose level is not corroborated by the narrative
+    (P(level >= k) = need_at_least[k - 1] below `minimum`) become shown-not-counted."""
+    if minimum <= 0:
+        return indicators
+    return [
+        _set_aside(
+            i,
+            f"narrative {need_at_least[i.level - 1]:.2f}",
+            f"the narrative model gives a level-{i.level} need a probability of {need_at_least[i.level - 1]:.2f}, "
+            f"below {minimum:.2f} tuned on held-out cases",
+        )
+        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < minimum and not _found_twice_at_level_4(i)
+        else i
+        for i in indicators
+    ]
+
+
+def _found_twice_at_level_4(indicator: IndicatorSuggestion) -> bool:
+    return indicator.level == 4 and {"rule", "embedding"} <= set(indicator.matched_by)
 
 
 def _set_aside(indicator: IndicatorSuggestion, trigger: str, why: str) -> IndicatorSuggestion:

@@ -86,7 +86,7 @@ def split(
 def train(
     annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Folder of annotation files.")] = None,
 ) -> None:
-    """Fit the level model on the train split, tune on dev, evaluate dev and test, log and register in MLflow."""
+    """Fit the models on the train split, tune on held-out cases (cross-validated train + dev), evaluate dev and test, log and register in MLflow."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from nlp.catalogue import load_catalogue
@@ -110,14 +110,19 @@ def train(
 
         result = run_training(settings, corpus, stage)
     typer.echo(f"run {result['run_id']} registered as {settings.threshold_model_name} version {result['registered_version']}")
-    typer.echo(f"chosen on dev: {result['params']}")
+    typer.echo(f"chosen on held-out cases (cross-validated train + dev): {result['params']}")
+    held = result["held_out"]
+    typer.echo(
+        f"held-out: QWK {held['quadratic_weighted_kappa']:.3f}, level-4 recall {held['level4_recall']:.3f}, "
+        f"severe under-calls {held['severe_under_calls']} of {held['n']} cases"
+    )
     for name, report in result["reports"].items():
         level = report["level"]
         rules = result["rules_reports"][name]["level"]
         typer.echo(
             f"{name}: accuracy {level['accuracy']:.3f} (rules {rules['accuracy']:.3f}), "
             f"QWK {level['quadratic_weighted_kappa']:.3f} (rules {rules['quadratic_weighted_kappa']:.3f}), "
-            f"level-4 recall {level['level4_recall']}, severe under-calls {level['severe_under_calls']}"
+            f"level-4 recall {level['level4_recall']:.3f}, severe under-calls {level['severe_under_calls']}"
         )
 
 

@@ -17,27 +17,38 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings.catalogue_index import embed_exemplars
-from nlp.features import case_features
+from nlp.features import NARRATIVE_FEATURES, case_features
 from nlp.level import safety_floor
 from nlp.level_model import LevelClassifier, TrainedLevelModel
+from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, NarrativeReader, NarrativeToolClassifier, at_least
 from nlp.pipeline import ThresholdAssist
 from nlp.screening_tools import add_learned_tools
 from nlp.suggestion import IndicatorSuggestion, Suggestion
 from nlp.tool_model import train_triggers
-from nlp.verifier import CandidateVerifier, candidate_features, raise_similarity_bar, verify
+from nlp.verifier import CandidateVerifier, candidate_features, corroborate, raise_similarity_bar, verify
 from training.annotations import AnnotatedCase
-from training.metrics import evaluate_suggestions
+from training.held_out import out_of_fold_probabilities
+from training.metrics import evaluate_suggestions, level_metrics
 from training.settings import REPO, TrainingSettings
 
-# The grid searched on the dev split (the train split fits, dev chooses).
-GRID = [
-    {"C": c, "under_call_cost": cost, "use_embedding": True}
-    for c in (0.05, 0.5)
-    for cost in (1.5, 3.0)
+# The grid searched on held-out cases: the dev split (models fitted on train) and the train
+# split cross-validated (each fold predicted by models fitted on the others). Train fits,
+# held-out cases choose; the test split is never looked at.
+FEATURE_SETS = {  # LevelClassifier blocks: pipeline features, narrative embedding, narrative model
+    "narrative": {"use_pipeline": False, "use_embedding": False, "use_narrative": True},
+    "narrative+pipeline": {"use_pipeline": True, "use_embedding": False, "use_narrative": True},
+}  # with the embedding block too, held-out agreement was no better and tuning took minutes
+REGULARISATION = (0.05,)  # C of the level classifier (0.5 was never better held-out, and doubled tuning time)
+DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit)
+    {"under_call_cost": cost, "level4_threshold": threshold}
+    for cost in (1.0, 1.5, 3.0)
+    for threshold in (None, 0.1, 0.15, 0.2, 0.3)
 ]
-VERIFIER_THRESHOLDS = (0.0, 0.3, 0.5)  # 0: no verification
+VERIFIER_THRESHOLDS = (0.0, 0.3)  # 0: no verification
 SIMILARITY_BARS = (0.0, 0.64)  # 0: the matcher's own thresholds (nlp/rules/matching.yaml)
+CORROBORATION = (0.0, 0.2, 0.3, 0.4, 0.5)  # minimum narrative P(level >= k) for a level-k match; 0: off
 LEVEL4_RECALL_TARGET = 0.97
+CV_FOLDS = 5
 
 
 @dataclass
@@ -45,6 +56,7 @@ class Analysed:
     case: AnnotatedCase
     suggestion: Suggestion  # the guidance-rules suggestion
     sentence_embeddings: np.ndarray
+    narrative: np.ndarray | None = None  # narrative-model probabilities, levels then tools (out-of-fold on train)
 
 
 @dataclass
@@ -140,13 +152,15 @@ def fit_verifier(train: list[Analysed], facts: CatalogueFacts) -> CandidateVerif
     return CandidateVerifier().fit(np.stack(rows), np.array(labels))
 
 
-def prepare(items: list[Analysed], verifier, threshold: float, bar: float, dimension: int, themes: list[str]) -> list[Prepared]:
+def prepare(items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str]) -> list[Prepared]:
     prepared = []
     for item in items:
         indicators = raise_similarity_bar(item.suggestion.indicators, bar)
         if verifier is not None and threshold > 0:
             indicators = verify(indicators, verifier, threshold, themes)
-        features = case_features(indicators, item.sentence_embeddings, themes, dimension)
+        if item.narrative is not None and corroboration > 0:
+            indicators = corroborate(indicators, at_least(item.narrative[None, :])[0], corroboration)
+        features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
         prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))
     return prepared
 
@@ -166,23 +180,81 @@ def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list
     ]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the blocks of a case-feature row are."""
+
+    floor_column: int
+    n_pipeline_features: int
+    dimension: int
+
+
+def level_classifier(layout: Layout, params: dict) -> LevelClassifier:
+    return LevelClassifier(
+        floor_column=layout.floor_column,
+        n_pipeline_features=layout.n_pipeline_features,
+        n_narrative_features=NARRATIVE_FEATURES,
+        **params,
+    )
+
+
 def fit_level_model(
-    train: list[Prepared], params: dict, floor_column: int, dimension: int, themes: list[str], version: str, verifier, threshold: float, bar: float
+    train: list[Prepared], params: dict, layout: Layout, themes: list[str], version: str, verifier, threshold: float, bar: float
 ) -> TrainedLevelModel:
-    n_pipeline = len(train[0].features) - dimension
-    estimator = LevelClassifier(floor_column=floor_column, n_pipeline_features=n_pipeline, **params)
     X = np.stack([p.features for p in train])
     y = np.array([p.analysed.case.level for p in train])
-    estimator.fit(X, y)
-    return TrainedLevelModel(estimator, themes, dimension, version, verifier=verifier, verifier_threshold=threshold, similarity_bar=bar)
+    estimator = level_classifier(layout, params).fit(X, y)
+    return TrainedLevelModel(estimator, themes, layout.dimension, version, verifier=verifier, verifier_threshold=threshold, similarity_bar=bar)
 
 
-def selection_key(report: dict) -> tuple:
+def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level probabilities of held-out cases: the train split cross-validated, then dev from
+    a model fitted on all of train. Returns (probabilities, feature rows, gold levels)."""
+    from sklearn.base import clone
+
+    X_train = np.stack([p.features for p in train])
+    y_train = np.array([p.analysed.case.level for p in train])
+    X_dev = np.stack([p.features for p in dev])
+    y_dev = np.array([p.analysed.case.level for p in dev])
+    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS)
+    dev_probabilities = clone(estimator).fit(X_train, y_train).predict_proba(X_dev)
+    return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
+
+
+def selection_key(level: dict) -> tuple:
     """Safety first: fewest severe under-calls, level-4 recall up to the target, then agreement
     (beyond the target, more level-4 recall is not bought with over-calling)."""
-    level = report["level"]
     recall = min(level["level4_recall"] or 0.0, LEVEL4_RECALL_TARGET)
     return (-level["severe_under_calls"], recall, level["quadratic_weighted_kappa"])
+
+
+def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:
+    """Choose the matcher bar, verifier threshold, corroboration, feature set, regularisation
+    and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
+    settings and the held-out level metrics they reach."""
+    advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(CORROBORATION))
+    best_key, best = None, None
+    for bar in SIMILARITY_BARS:
+        for threshold in VERIFIER_THRESHOLDS:
+            for corroboration in CORROBORATION:
+                train_prepared = prepare(analysed["train"], verifier, threshold, bar, corroboration, layout.dimension, themes)
+                dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, corroboration, layout.dimension, themes)
+                for feature_set, blocks in FEATURE_SETS.items():
+                    for C in REGULARISATION:
+                        estimator = level_classifier(layout, {"C": C, **blocks})
+                        probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
+                        for decision in DECISIONS:
+                            levels = estimator.set_params(**decision).decide(probabilities, rows)
+                            metrics = level_metrics(list(gold), list(levels))
+                            key = selection_key(metrics)
+                            if best_key is None or key > best_key:
+                                best_key = key
+                                best = ({
+                                    "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
+                                    "feature_set": feature_set, "C": C, **decision,
+                                }, metrics)
+                advance(1)
+    return best
 
 
 def git_commit() -> str:
@@ -244,6 +316,37 @@ def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
     )
 
 
+def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeReader:
+    """Fit the narrative models (level, and each tool with train examples) on train; give
+    train cases out-of-fold probabilities and dev/test cases the fitted models', so every
+    later stage sees honest probabilities."""
+    train = analysed["train"]
+    texts = [a.case.text for a in train]
+    targets = {"level": [a.case.level for a in train]}
+    for tool in NARRATIVE_TOOLS:
+        needed = [int(tool in a.case.screening_tools.required) for a in train]
+        if min(sum(needed), len(needed) - sum(needed)) >= 2:  # every cross-validation fold sees both outcomes
+            targets[tool] = needed
+    advance = progress("fitting the narrative models", len(targets))
+    fitted, held_out_columns = {}, {}
+    for name, y in targets.items():
+        model = NarrativeClassifier() if name == "level" else NarrativeToolClassifier()
+        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS)
+        held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
+        fitted[name] = model.fit(texts, y)
+        advance(1)
+    reader = NarrativeReader(fitted.pop("level"), fitted)
+    zeros = np.zeros((len(train), 1))
+    train_rows = np.hstack([held_out_columns["level"], *(held_out_columns.get(tool, zeros) for tool in NARRATIVE_TOOLS)])
+    for item, row in zip(train, train_rows):
+        item.narrative = row
+    for name in ("dev", "test"):
+        if analysed[name]:
+            for item, row in zip(analysed[name], reader.probabilities([a.case.text for a in analysed[name]])):
+                item.narrative = row
+    return reader
+
+
 def train(settings: TrainingSettings, corpus, progress) -> dict:
     """Run the whole training; `progress(stage, total)` returns an advance(n) callable."""
     mlflow = _configure_mlflow(settings)
@@ -253,7 +356,8 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     dimension = pipeline.nlp.get_pipe("indicator_embeddings").encoder.dimension
     from nlp.features import feature_names
 
-    floor_column = feature_names(themes, dimension).index("safety_floor")
+    names = feature_names(themes, dimension)
+    layout = Layout(names.index("safety_floor"), names.index("embedding_0"), dimension)
     splits = {name: corpus.split(name) for name in ("train", "dev", "test")}
     if not splits["train"] or not splits["dev"]:
         raise ValueError("training needs cases in both the train and dev splits")
@@ -271,35 +375,36 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         for name in ("dev", "test")
     }
 
+    narrative = fit_narrative(analysed, progress)
     verifier = fit_verifier(analysed["train"], facts)
-    advance = progress("tuning on dev", len(GRID) * len(VERIFIER_THRESHOLDS) * len(SIMILARITY_BARS))
-    scored = []
-    for bar in SIMILARITY_BARS:
-        for threshold in VERIFIER_THRESHOLDS:
-            train_prepared = prepare(analysed["train"], verifier, threshold, bar, dimension, themes)
-            dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, dimension, themes)
-            for params in GRID:
-                model = fit_level_model(train_prepared, params, floor_column, dimension, themes, "candidate", verifier, threshold, bar)
-                report = evaluate_suggestions(splits["dev"], suggestions_with(model, dev_prepared))
-                scored.append((selection_key(report), {**params, "verifier_threshold": threshold, "similarity_bar": bar}))
-                advance(1)
-    best = dict(max(scored, key=lambda item: item[0])[1])
-    best_threshold = best.pop("verifier_threshold")
-    best_bar = best.pop("similarity_bar")
-    best_params = best
+    chosen, held_out = tune(analysed, verifier, layout, themes, progress)
+    settings_of = dict(chosen)
+    best_bar = settings_of.pop("similarity_bar")
+    best_threshold = settings_of.pop("verifier_threshold")
+    corroboration = settings_of.pop("corroboration")
+    feature_set = settings_of.pop("feature_set")
+    best_params = {**settings_of, **FEATURE_SETS[feature_set]}
 
     advance = progress("fitting and evaluating", 3)
     with mlflow.start_run() as run:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
-        prepared = {name: prepare(analysed[name], verifier, best_threshold, best_bar, dimension, themes) for name in analysed}
-        model = fit_level_model(prepared["train"], best_params, floor_column, dimension, themes, version, verifier, best_threshold, best_bar)
+        prepared = {name: prepare(analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes) for name in analysed}
+        model = fit_level_model(prepared["train"], best_params, layout, themes, version, verifier, best_threshold, best_bar)
+        model.narrative = narrative
+        model.corroboration = corroboration
         model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
         reports = {name: evaluate_suggestions(splits[name], suggestions) for name, suggestions in evaluated.items()}
         rules_reports = {name: evaluate_suggestions(splits[name], [a.suggestion for a in rules_analysed[name]]) for name in ("dev", "test") if splits[name]}
         advance(1)
-        mlflow.log_params({**best_params, "verifier_threshold": best_threshold, "similarity_bar": best_bar, "calibration": "sigmoid", "cv": 3, "features": len(prepared["train"][0].features)})
+        mlflow.log_params({
+            **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
+            "corroboration": corroboration, "narrative_C": narrative.level.C, "narrative_tools": ",".join(sorted(narrative.tools)),
+            "calibration": "sigmoid", "cv": 3,
+            "features": len(prepared["train"][0].features),
+        })
+        mlflow.log_metrics({f"held_out_{k}": float(v) for k, v in held_out.items() if isinstance(v, (int, float)) and v is not None})
         mlflow.log_params({f"tool_trigger_threshold_{t.tool}": t.threshold for t in model.tool_triggers})
         mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
         mlflow.log_params({f"dataset_{name}_sha256": digest for name, digest in corpus.split_hashes.items()})
@@ -316,7 +421,8 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     return {
         "run_id": run.info.run_id,
         "registered_version": model_info.registered_model_version,
-        "params": {**best_params, "verifier_threshold": best_threshold, "similarity_bar": best_bar},
+        "params": {**best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar, "corroboration": corroboration},
+        "held_out": held_out,
         "reports": reports,
         "rules_reports": rules_reports,
     }
@@ -347,10 +453,11 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
         meta_path = Path(folder) / "level_model_meta.json"
         exemplars_path = Path(folder) / "exemplars.json"
         exemplars_path.write_text(json.dumps([list(r) for r in model.exemplar_rows], ensure_ascii=False), encoding="utf-8")
-        joblib.dump({"estimator": model.estimator, "verifier": model.verifier, "tool_triggers": model.tool_triggers}, estimator_path)
+        joblib.dump({"estimator": model.estimator, "verifier": model.verifier, "tool_triggers": model.tool_triggers, "narrative": model.narrative}, estimator_path)
         meta_path.write_text(json.dumps({
             "verifier_threshold": model.verifier_threshold,
             "similarity_bar": model.similarity_bar,
+            "corroboration": model.corroboration,
             "theme_ids": model.theme_ids,
             "embedding_dimension": model.embedding_dimension,
             "model_version": version,

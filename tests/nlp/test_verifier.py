@@ -1,3 +1,5 @@
+import numpy as np
+
 from testkit import make_indicator
 from nlp.verifier import raise_similarity_bar
 
@@ -26,3 +28,29 @@ def test_similarity_bar_never_touches_level_4_keyword_or_strong_matches():
 def test_similarity_bar_zero_keeps_everything():
     weak = _indicator(2, 0.55, ["embedding"])
     assert raise_similarity_bar([weak], 0.0) == [weak]
+
+
+def test_corroboration_sets_aside_matches_the_narrative_does_not_support():
+    from nlp.verifier import corroborate
+
+    need = np.array([1.0, 0.9, 0.25, 0.05])  # P(level >= k), k = 1..4
+    level4_similarity = _indicator(4, 0.7, ["embedding"])
+    level4_keyword = _indicator(4, 1.0, ["rule"])
+    level3 = _indicator(3, 0.8, ["rule"])
+    level2 = _indicator(2, 0.8, ["embedding"])
+    result = corroborate([level4_similarity, level4_keyword, level3, level2], need, 0.3)
+    assert [i.affirmed for i in result] == [False, False, False, True]
+    assert "weak match: narrative 0.05" in result[0].context.triggers
+    assert "level-4 need a probability of 0.05" in result[0].explanation
+
+
+def test_corroboration_keeps_a_level_4_match_found_by_both_methods_and_everything_at_zero():
+    from nlp.verifier import corroborate
+
+    need = np.array([1.0, 0.1, 0.05, 0.01])
+    both = _indicator(4, 0.9, ["embedding", "rule"])
+    level1 = _indicator(1, 0.9, ["embedding"])
+    negated = _indicator(3, 0.9, ["rule"], affirmed=False)
+    assert [i.affirmed for i in corroborate([both, level1, negated], need, 0.5)] == [True, True, False]
+    weak = _indicator(3, 0.9, ["rule"])
+    assert corroborate([weak], need, 0.0) == [weak]

@@ -98,6 +98,14 @@ def build_nlp(catalogue: Catalogue, settings: PipelineSettings, encoder: Sentenc
     return nlp
 
 
+def _wording(narrative) -> str:
+    """What the narrative model read from the referral's wording, for the level explanation."""
+    if narrative is None:
+        return ""
+    level = int(narrative[:4].argmax()) + 1
+    return f" The referral's wording reads most like level {level} ({narrative[level - 1]:.0%}) to the narrative model."
+
+
 @dataclass(frozen=True)
 class _Evidence:
     indicators: list
@@ -211,7 +219,7 @@ class ThresholdAssist:
                     probabilities,
                     f"Level {level} from the trained model {self.level_model.version} "
                     f"(probability {probabilities[str(level)]:.0%}; never below the affirmed indicators' level "
-                    f"{e.rules.floor}). Guidance rules: {e.rules.explanation}",
+                    f"{e.rules.floor}).{_wording(e.narrative)} Guidance rules: {e.rules.explanation}",
                 )
                 for (level, probabilities), (e, _, _) in zip(model_decisions, pending)
             ]

@@ -59,7 +59,13 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         "",
         f"- Run id: `{run.info.run_id}`, trained {trained}",
         f"- Git commit: `{tags.get('git_commit', 'unknown')}`; catalogue version `{tags.get('catalogue_version', 'unknown')}`",
-        f"- Parameters: C={params.get('C')}, under-call cost={params.get('under_call_cost')}, narrative embedding={params.get('use_embedding')}, calibration={params.get('calibration')}",
+        f"- Level classifier: feature set {params.get('feature_set')}, C={params.get('C')}, calibration={params.get('calibration')}, "
+        f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}",
+        f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
+        f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
+        "at least this probability; a level-4 match found by both a keyword and similarity always counts)",
+        f"- Narrative models: TF-IDF character and word n-grams, logistic regression (C={params.get('narrative_C')}) for the level "
+        f"and for each tool ({params.get('narrative_tools')}); all settings chosen on held-out cases (cross-validated train + dev)",
         "",
         "## Intended use",
         "",
@@ -75,7 +81,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         "indicators (catalogue ids with evidence spans and context), screening tools and immediate risk; varied on",
         "purpose (referrer voices, one-liners, long chronologies, typos, abbreviations) with traps (negation, historical,",
         "hypothetical, other person, reported speech, minimising, keyword without concern). Fixed splits, stratified by level:",
-        f"train {params.get('n_train')}, dev {params.get('n_dev')} (tuning), test {params.get('n_test')} (reported here, never used to fit or choose).",
+        f"train {params.get('n_train')}, dev {params.get('n_dev')} (tuning, with cross-validated train), test {params.get('n_test')} (reported here, never used to fit or choose).",
         f"Dataset hashes (SHA-256): train `{params.get('dataset_train_sha256', '')[:16]}`, dev `{params.get('dataset_dev_sha256', '')[:16]}`, test `{params.get('dataset_test_sha256', '')[:16]}`.",
         "",
         "## Metrics on the test split",

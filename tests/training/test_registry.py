@@ -139,6 +139,9 @@ def test_pipeline_uses_champion_when_registered_and_rules_otherwise(trained, mon
     assert {t.tool for t in with_champion.level_model.tool_triggers} == expected
     suggestion = with_champion.suggest("Dad punched mum in front of the children.")
     assert suggestion.model_version == f"{MODEL}/1"
+    # The narrative level model travels too, and the explanation says what it read.
+    assert with_champion.level_model.narrative is not None
+    assert "wording reads most like level" in suggestion.level_explanation
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
     assert ThresholdAssist.load().suggest("No concerns.").model_version == "guidance-rules"
 

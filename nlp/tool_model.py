@@ -3,8 +3,9 @@
 The guidance calls for the CSE / COG tool when an affirmed indicator carries the theme;
 when indicator matching misses the wording, the tool is missed too. Per tool, a balanced
 logistic regression over the case features (the level model's, including the narrative
-embedding) says whether annotated cases like this one needed the tool. Its threshold is
-chosen on dev for recall, and it can only add a tool the rules did not flag, never remove one.
+embedding and the narrative tool probabilities) says whether annotated cases like this one
+needed the tool. Its threshold is chosen for recall on held-out cases (the train split
+cross-validated, plus dev), and it can only add a tool the rules did not flag, never remove one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -30,25 +32,43 @@ class ToolTrigger:
         return self.estimator.predict_proba(rows)[:, 1]
 
 
+def trigger_estimator(C: float = 0.1) -> Pipeline:
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
+
+
 def fit_trigger(tool: str, X: np.ndarray, y: np.ndarray, C: float = 0.1) -> Pipeline:
-    estimator = make_pipeline(StandardScaler(), LogisticRegression(C=C, class_weight="balanced", max_iter=2000))
-    return estimator.fit(X, y)
+    return trigger_estimator(C).fit(X, y)
 
 
-def choose_threshold(probabilities: np.ndarray, y: np.ndarray, target_recall: float = 0.95) -> float:
+def choose_threshold(probabilities: np.ndarray, y: np.ndarray, target_recall: float = 0.95, already=None) -> float:
     """The highest threshold whose recall on held-out cases reaches the target (the most
-    precise one that is still safe); without positives, the most cautious threshold."""
+    precise one that is still safe); positives the guidance's own triggers already flag
+    (`already`) count as recalled at any threshold. Without positives, the most cautious."""
     positives = y.astype(bool)
     if not positives.any():
         return THRESHOLDS[0]
+    caught = np.zeros(len(y), dtype=bool) if already is None else np.asarray(already, dtype=bool)
     for threshold in sorted(THRESHOLDS, reverse=True):
-        if (probabilities[positives] >= threshold).mean() >= target_recall:
+        if ((probabilities >= threshold) | caught)[positives].mean() >= target_recall:
             return threshold
     return THRESHOLDS[0]
 
 
-def train_triggers(X_train, required_train: list[set[str]], X_dev, required_dev: list[set[str]], target_recall: float = 0.95) -> list[ToolTrigger]:
-    """One trigger per tool that has positive and negative training cases."""
+def train_triggers(
+    X_train,
+    required_train: list[set[str]],
+    X_dev,
+    required_dev: list[set[str]],
+    target_recall: float = 0.95,
+    folds: int = 5,
+    flagged_train: list[set[str]] | None = None,
+    flagged_dev: list[set[str]] | None = None,
+) -> list[ToolTrigger]:
+    """One trigger per tool that has positive and negative training cases. Its threshold
+    keeps the target recall of the tool (flagged by the guidance's triggers or by this one)
+    on held-out cases: the train split cross-validated together with dev."""
+    flagged_train = flagged_train or [set() for _ in required_train]
+    flagged_dev = flagged_dev or [set() for _ in required_dev]
     triggers = []
     for tool in TOOLS:
         y_train = np.array([tool in r for r in required_train], dtype=int)
@@ -56,9 +76,26 @@ def train_triggers(X_train, required_train: list[set[str]], X_dev, required_dev:
             continue
         estimator = fit_trigger(tool, X_train, y_train)
         y_dev = np.array([tool in r for r in required_dev], dtype=int)
-        threshold = choose_threshold(estimator.predict_proba(X_dev)[:, 1], y_dev, target_recall)
+        train_held_out = _out_of_fold(X_train, y_train, folds)
+        held = slice(None) if len(train_held_out) else slice(0)  # too few to cross-validate: dev alone
+        threshold = choose_threshold(
+            np.concatenate([train_held_out, estimator.predict_proba(X_dev)[:, 1]]),
+            np.concatenate([y_train[held], y_dev]),
+            target_recall,
+            already=[tool in f for f in flagged_train[held]] + [tool in f for f in flagged_dev],
+        )
         triggers.append(ToolTrigger(tool, estimator, threshold))
     return triggers
+
+
+def _out_of_fold(X, y: np.ndarray, folds: int) -> np.ndarray:
+    """Each training case's probability from a trigger fitted on the other folds (binary y,
+    so cross_val_predict's label encoding keeps the columns)."""
+    folds = min(folds, int(y.sum()), int(len(y) - y.sum()))
+    if folds < 2:  # a single example of one outcome: nothing to hold out, dev alone chooses
+        return np.zeros(0)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
+    return cross_val_predict(trigger_estimator(), X, y, cv=splitter, method="predict_proba")[:, 1]
 
 
 def learned_tools(triggers: list[ToolTrigger], rows: np.ndarray) -> list[dict[str, float]]:

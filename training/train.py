@@ -307,12 +307,17 @@ def _configure_mlflow(settings: TrainingSettings):
 
 
 def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
-    """Learned CSE / COG triggers on the (cross-fitted) train features, thresholds on dev."""
+    """Learned CSE / COG triggers on the (cross-fitted) train features; thresholds for recall
+    on held-out cases, counting the tools the guidance's triggers already flag."""
     def required(items):
         return [set(item.analysed.case.screening_tools.required) for item in items]
 
+    def flagged(items):
+        return [{t.tool for t in item.analysed.suggestion.screening_tools} for item in items]
+
     return train_triggers(
-        np.stack([p.features for p in train]), required(train), np.stack([p.features for p in dev]), required(dev)
+        np.stack([p.features for p in train]), required(train), np.stack([p.features for p in dev]), required(dev),
+        folds=CV_FOLDS, flagged_train=flagged(train), flagged_dev=flagged(dev),
     )
 
 

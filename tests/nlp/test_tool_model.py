@@ -17,6 +17,25 @@ def test_the_threshold_is_the_most_precise_one_that_keeps_recall():
     assert choose_threshold(probabilities, np.zeros(6), target_recall=0.95) == 0.05
 
 
+def test_positives_the_guidance_already_flags_count_as_recalled_at_any_threshold():
+    probabilities = np.array([0.9, 0.8, 0.12, 0.3, 0.1, 0.05])
+    y = np.array([1, 1, 1, 0, 0, 0])
+    assert choose_threshold(probabilities, y, target_recall=0.95) == 0.1
+    # the third positive is flagged by the rules anyway: the trigger may be more precise
+    assert choose_threshold(probabilities, y, target_recall=0.95, already=[False, False, True, False, False, False]) == 0.8
+
+
+def test_thresholds_are_chosen_on_cross_validated_train_as_well_as_dev():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    required = [{"COG"} if x[0] + 0.8 * rng.normal() > 0.8 else set() for x in X]
+    X_dev = rng.normal(size=(40, 4))
+    required_dev = [{"COG"} if x[0] > 1.5 else set() for x in X_dev]  # an easy dev split
+    chosen = train_triggers(X, required, X_dev, required_dev)[0].threshold
+    dev_only = train_triggers(X, required, X_dev, required_dev, folds=1)[0].threshold
+    assert chosen < dev_only  # the harder cross-validated train cases ask for a more cautious threshold
+
+
 def test_triggers_learn_from_features_and_skip_tools_without_examples():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 5))

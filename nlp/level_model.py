@@ -171,10 +171,11 @@ class TrainedLevelModel:
         self.narrative = narrative  # nlp.narrative_model.NarrativeReader, or None
         self.corroboration = corroboration  # minimum narrative P(level >= k) for a level-k match to count
 
-    def narrative_probabilities(self, text: str) -> np.ndarray | None:
-        """The narrative models' probabilities of levels 1-4 and of each tool (None without them)."""
+    def narrative_probabilities(self, texts: list[str]) -> list[np.ndarray | None]:
+        """Per text, the narrative models' probabilities of levels 1-4 and of each tool (None
+        without them). One call per batch: scikit-learn's per-call cost is most of it."""
         narrative = getattr(self, "narrative", None)  # models pickled before the narrative model
-        return None if narrative is None else narrative.probabilities([text])[0]
+        return [None] * len(texts) if narrative is None else list(narrative.probabilities(texts))
 
     def verify(self, indicators, narrative_probabilities: np.ndarray | None = None):
         """Affirmed matches below the tuned similarity bar, that the verifier finds weak, or

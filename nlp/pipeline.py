@@ -176,7 +176,7 @@ class ThresholdAssist:
 
     def suggest(self, text: str, narrative_id: str | None = None) -> Suggestion:
         doc = self.nlp(check_narrative(text))
-        return self._decide([(self._evidence(doc), doc, narrative_id)])[0]
+        return self._decide([(self._evidence(doc, self._narratives([doc])[0]), doc, narrative_id)])[0]
 
     def suggest_many(self, items: Iterable[tuple[str, str | None]]) -> Iterator[Suggestion]:
         """(text, id) pairs in, Suggestions out in the same order; texts must be checked first."""
@@ -188,18 +188,23 @@ class ThresholdAssist:
         The level model decides a whole batch in one call."""
         docs = self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size)
         while batch := list(islice(docs, self.batch_size)):
-            pending = [(self._evidence(doc), doc, narrative_id) for doc, narrative_id in batch]
+            narratives = self._narratives([doc for doc, _ in batch])
+            pending = [(self._evidence(doc, narrative), doc, narrative_id) for (doc, narrative_id), narrative in zip(batch, narratives)]
             yield from zip(self._decide(pending), (doc for _, doc, _ in pending))
 
-    def _evidence(self, doc: Doc) -> _Evidence:
+    def _narratives(self, docs: list[Doc]) -> list:
+        """The level model's narrative probabilities for a batch (None per doc without them)."""
+        if self.level_model is None:
+            return [None] * len(docs)
+        return self.level_model.narrative_probabilities([doc.text for doc in docs])
+
+    def _evidence(self, doc: Doc, narrative=None) -> _Evidence:
         indicators = fuse_candidates(doc, self.catalogue)
         # Tools and immediate risk weigh every affirmed match (recall first); the level
         # model may then set aside weak matches (shown, not counted).
         tools = screening_tool_suggestions(doc, indicators, self.tool_rules)
         risk = immediate_risk(indicators, self.risk_rules)
-        narrative = None
         if self.level_model is not None:
-            narrative = self.level_model.narrative_probabilities(doc.text)
             indicators = self.level_model.verify(indicators, narrative)
         return _Evidence(indicators, tools, risk, suggest_level(indicators, self.level_rules), narrative)
 

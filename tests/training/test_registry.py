@@ -142,6 +142,10 @@ def test_pipeline_uses_champion_when_registered_and_rules_otherwise(trained, mon
     # The narrative level model travels too, and the explanation says what it read.
     assert with_champion.level_model.narrative is not None
     assert "wording reads most like level" in suggestion.level_explanation
+    # A batch reads the narratives in one call and decides exactly as one at a time.
+    texts = ["Dad punched mum in front of the children.", "No concerns, doing well at school.", "4mo baby, bruise to cheek, no explanation."]
+    one_by_one = [with_champion.suggest(t, str(i)) for i, t in enumerate(texts)]
+    assert list(with_champion.suggest_many((t, str(i)) for i, t in enumerate(texts))) == one_by_one
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
     assert ThresholdAssist.load().suggest("No concerns.").model_version == "guidance-rules"
 

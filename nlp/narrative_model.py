@@ -105,11 +105,33 @@ class NarrativeReader:
 
     def probabilities(self, texts) -> np.ndarray:
         texts = list(texts)
-        columns = [self.level.predict_proba(texts)]
+        shared = self._shared_features()
+        features = shared.transform(texts) if shared is not None else None
+
+        def read(model):  # the n-grams once for every model when they all learned the same ones
+            return model.model_[-1].predict_proba(features) if features is not None else model.model_.predict_proba(texts)
+
+        columns = [_full_columns(read(self.level), self.level.classes_)]
         for tool in TOOLS:
             model = self.tools.get(tool)
-            columns.append((model.predict_proba(texts)[:, 1] if model is not None else np.zeros(len(texts)))[:, None])
+            columns.append((read(model)[:, 1] if model is not None else np.zeros(len(texts)))[:, None])
         return np.hstack(columns)
+
+    def _shared_features(self):
+        """The fitted n-gram features if every model fitted identical ones (same texts and
+        settings, as in training), else None. Checked once: vocabularies and IDF weights."""
+        if not hasattr(self, "_shared"):
+            first = self.level.model_[0]
+            same = all(_same_ngrams(first, model.model_[0]) for model in self.tools.values())
+            self._shared = first if same else None
+        return self._shared
+
+
+def _same_ngrams(a, b) -> bool:
+    pairs = list(zip(a.transformer_list, b.transformer_list))
+    return len(a.transformer_list) == len(b.transformer_list) and all(
+        x.vocabulary_ == y.vocabulary_ and np.array_equal(x.idf_, y.idf_) for (_, x), (_, y) in pairs
+    )
 
 
 def _full_columns(raw: np.ndarray, classes) -> np.ndarray:

@@ -62,3 +62,20 @@ def test_the_reader_gives_level_then_tool_probabilities_and_zero_for_a_tool_with
     assert (rows[:, 4] == 0).all()  # no CSE model
     assert rows[0, 5] > rows[1, 5]
     assert np.allclose(at_least(rows)[:, 0], 1.0)  # tool columns never enter the level sums
+
+
+def test_models_fitted_on_the_same_texts_share_one_ngram_pass_with_the_same_result():
+    from nlp.narrative_model import NarrativeReader, NarrativeToolClassifier
+
+    texts, levels = _data()
+    gangs = [int("county lines" in t or "knife" in t) for t in texts]
+    shared = NarrativeReader(NarrativeClassifier(min_df=1).fit(texts, levels), {"COG": NarrativeToolClassifier(min_df=1).fit(texts, gangs)})
+    assert shared._shared_features() is not None
+    separate = NarrativeReader(shared.level, shared.tools)
+    separate._shared = None  # force one n-gram pass per model
+    probe = ["boy 14 holding a knife for older lads", "happy settled pupil", "baby bruise"]
+    assert np.allclose(shared.probabilities(probe), separate.probabilities(probe))
+    # models fitted on other texts learned other n-grams: they are read separately
+    other = NarrativeReader(shared.level, {"COG": NarrativeToolClassifier(min_df=1).fit(texts[:6] + ["knife county lines"], gangs[:6] + [1])})
+    assert other._shared_features() is None
+    assert other.probabilities(probe).shape == (3, 6)

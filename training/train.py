@@ -1,7 +1,7 @@
-"""`threshold train`: fit the level model on the train split, tune on dev, evaluate, log to MLflow.
+"""`threshold train`: fit on the train split, choose settings on held-out cases, evaluate, log to MLflow.
 
 Every run logs parameters, dataset hashes, the git commit, the catalogue version,
-metrics on dev and test, a confusion-matrix and a calibration plot, and the pipeline
+held-out, dev and test metrics, a confusion-matrix and a calibration plot, and the pipeline
 with its level model as an MLflow pyfunc model (with a signature), registered under
 one model name. The test split is only ever evaluated, never used to fit or choose.
 """
@@ -17,56 +17,18 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings.catalogue_index import embed_exemplars
-from nlp.features import NARRATIVE_FEATURES, case_features
-from nlp.level import safety_floor
-from nlp.level_model import LevelClassifier, TrainedLevelModel
-from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, NarrativeReader, NarrativeToolClassifier, at_least
+from nlp.level_model import TrainedLevelModel
+from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, NarrativeReader, NarrativeToolClassifier
 from nlp.pipeline import ThresholdAssist
-from nlp.screening_tools import add_learned_tools
-from nlp.suggestion import IndicatorSuggestion, Suggestion
+from nlp.suggestion import Suggestion
 from nlp.tool_model import train_triggers
-from nlp.verifier import CandidateVerifier, candidate_features, corroborate, raise_similarity_bar, verify
+from nlp.verifier import CandidateVerifier, candidate_features
 from training.annotations import AnnotatedCase
 from training.held_out import out_of_fold_probabilities
-from training.metrics import evaluate_suggestions, level_metrics
+from training.metrics import evaluate_suggestions
+from training.prepared import Analysed, Prepared, prepare, suggestions_with
 from training.settings import REPO, TrainingSettings
-
-# The grid searched on held-out cases: the dev split (models fitted on train) and the train
-# split cross-validated (each fold predicted by models fitted on the others). Train fits,
-# held-out cases choose; the test split is never looked at.
-FEATURE_SETS = {  # LevelClassifier blocks: pipeline features, narrative embedding, narrative model
-    "narrative": {"use_pipeline": False, "use_embedding": False, "use_narrative": True},
-    "narrative+pipeline": {"use_pipeline": True, "use_embedding": False, "use_narrative": True},
-}  # with the embedding block too, held-out agreement was no better and tuning took minutes
-REGULARISATION = (0.05,)  # C of the level classifier (0.5 was never better held-out, and doubled tuning time)
-DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit)
-    {"under_call_cost": cost, "level4_threshold": threshold}
-    for cost in (1.0, 1.5, 3.0)
-    for threshold in (None, 0.1, 0.15, 0.2, 0.3)
-]
-VERIFIER_THRESHOLDS = (0.0, 0.3)  # 0: no verification
-SIMILARITY_BARS = (0.0, 0.64)  # 0: the matcher's own thresholds (nlp/rules/matching.yaml)
-CORROBORATION = (0.0, 0.2, 0.3, 0.4, 0.5)  # minimum narrative P(level >= k) for a level-k match; 0: off
-LEVEL4_RECALL_TARGET = 0.97
-CV_FOLDS = 5
-
-
-@dataclass
-class Analysed:
-    case: AnnotatedCase
-    suggestion: Suggestion  # the guidance-rules suggestion
-    sentence_embeddings: np.ndarray
-    narrative: np.ndarray | None = None  # narrative-model probabilities, levels then tools (out-of-fold on train)
-
-
-@dataclass
-class Prepared:
-    """An analysed case after candidate verification, ready for the level model."""
-
-    analysed: Analysed
-    indicators: list[IndicatorSuggestion]
-    features: np.ndarray
-    floor: int
+from training.tuning import CV_FOLDS, FEATURE_SETS, Layout, fit_level_model, tune
 
 
 def analyse(pipeline: ThresholdAssist, cases: list[AnnotatedCase], advance=lambda n: None) -> list[Analysed]:
@@ -150,111 +112,6 @@ def fit_verifier(train: list[Analysed], facts: CatalogueFacts) -> CandidateVerif
         rows += r
         labels += y
     return CandidateVerifier().fit(np.stack(rows), np.array(labels))
-
-
-def prepare(items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str]) -> list[Prepared]:
-    prepared = []
-    for item in items:
-        indicators = raise_similarity_bar(item.suggestion.indicators, bar)
-        if verifier is not None and threshold > 0:
-            indicators = verify(indicators, verifier, threshold, themes)
-        if item.narrative is not None and corroboration > 0:
-            indicators = corroborate(indicators, at_least(item.narrative[None, :])[0], corroboration)
-        features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
-        prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))
-    return prepared
-
-
-def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list[Suggestion]:
-    """The prepared cases' suggestions with the model's levels, decided in one call."""
-    if not prepared:
-        return []
-    rows = np.stack([item.features for item in prepared])
-    decisions = model.decide_rows(rows, [item.floor for item in prepared])
-    return [
-        item.analysed.suggestion.model_copy(update={
-            "indicators": item.indicators, "level": level, "level_probabilities": probabilities, "model_version": model.version,
-            "screening_tools": add_learned_tools(item.analysed.suggestion.screening_tools, learned, model.version),
-        })
-        for item, (level, probabilities), learned in zip(prepared, decisions, model.learned_tools(rows))
-    ]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where the blocks of a case-feature row are."""
-
-    floor_column: int
-    n_pipeline_features: int
-    dimension: int
-
-
-def level_classifier(layout: Layout, params: dict) -> LevelClassifier:
-    return LevelClassifier(
-        floor_column=layout.floor_column,
-        n_pipeline_features=layout.n_pipeline_features,
-        n_narrative_features=NARRATIVE_FEATURES,
-        **params,
-    )
-
-
-def fit_level_model(
-    train: list[Prepared], params: dict, layout: Layout, themes: list[str], version: str, verifier, threshold: float, bar: float
-) -> TrainedLevelModel:
-    X = np.stack([p.features for p in train])
-    y = np.array([p.analysed.case.level for p in train])
-    estimator = level_classifier(layout, params).fit(X, y)
-    return TrainedLevelModel(estimator, themes, layout.dimension, version, verifier=verifier, verifier_threshold=threshold, similarity_bar=bar)
-
-
-def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Level probabilities of held-out cases: the train split cross-validated, then dev from
-    a model fitted on all of train. Returns (probabilities, feature rows, gold levels)."""
-    from sklearn.base import clone
-
-    X_train = np.stack([p.features for p in train])
-    y_train = np.array([p.analysed.case.level for p in train])
-    X_dev = np.stack([p.features for p in dev])
-    y_dev = np.array([p.analysed.case.level for p in dev])
-    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS)
-    dev_probabilities = clone(estimator).fit(X_train, y_train).predict_proba(X_dev)
-    return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
-
-
-def selection_key(level: dict) -> tuple:
-    """Safety first: fewest severe under-calls, level-4 recall up to the target, then agreement
-    (beyond the target, more level-4 recall is not bought with over-calling)."""
-    recall = min(level["level4_recall"] or 0.0, LEVEL4_RECALL_TARGET)
-    return (-level["severe_under_calls"], recall, level["quadratic_weighted_kappa"])
-
-
-def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:
-    """Choose the matcher bar, verifier threshold, corroboration, feature set, regularisation
-    and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
-    settings and the held-out level metrics they reach."""
-    advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(CORROBORATION))
-    best_key, best = None, None
-    for bar in SIMILARITY_BARS:
-        for threshold in VERIFIER_THRESHOLDS:
-            for corroboration in CORROBORATION:
-                train_prepared = prepare(analysed["train"], verifier, threshold, bar, corroboration, layout.dimension, themes)
-                dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, corroboration, layout.dimension, themes)
-                for feature_set, blocks in FEATURE_SETS.items():
-                    for C in REGULARISATION:
-                        estimator = level_classifier(layout, {"C": C, **blocks})
-                        probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
-                        for decision in DECISIONS:
-                            levels = estimator.set_params(**decision).decide(probabilities, rows)
-                            metrics = level_metrics(list(gold), list(levels))
-                            key = selection_key(metrics)
-                            if best_key is None or key > best_key:
-                                best_key = key
-                                best = ({
-                                    "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
-                                    "feature_set": feature_set, "C": C, **decision,
-                                }, metrics)
-                advance(1)
-    return best
 
 
 def git_commit() -> str:

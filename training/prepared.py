@@ -1,0 +1,67 @@
+"""Analysed and prepared cases: what training computes once per case, then per setting.
+
+An analysed case is the guidance-rules suggestion, sentence embeddings and narrative-model
+probabilities of an annotated case; preparing it applies one setting of the trained checks
+(similarity bar, verifier, corroboration) and computes its case features and safety floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp.features import case_features
+from nlp.level import safety_floor
+from nlp.level_model import TrainedLevelModel
+from nlp.narrative_model import at_least
+from nlp.screening_tools import add_learned_tools
+from nlp.suggestion import IndicatorSuggestion, Suggestion
+from nlp.verifier import corroborate, raise_similarity_bar, verify
+from training.annotations import AnnotatedCase
+
+
+@dataclass
+class Analysed:
+    case: AnnotatedCase
+    suggestion: Suggestion  # the guidance-rules suggestion
+    sentence_embeddings: np.ndarray
+    narrative: np.ndarray | None = None  # narrative-model probabilities, levels then tools (out-of-fold on train)
+
+
+@dataclass
+class Prepared:
+    """An analysed case after candidate verification, ready for the level model."""
+
+    analysed: Analysed
+    indicators: list[IndicatorSuggestion]
+    features: np.ndarray
+    floor: int
+
+
+def prepare(items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str]) -> list[Prepared]:
+    prepared = []
+    for item in items:
+        indicators = raise_similarity_bar(item.suggestion.indicators, bar)
+        if verifier is not None and threshold > 0:
+            indicators = verify(indicators, verifier, threshold, themes)
+        if item.narrative is not None and corroboration > 0:
+            indicators = corroborate(indicators, at_least(item.narrative[None, :])[0], corroboration)
+        features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
+        prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))
+    return prepared
+
+
+def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list[Suggestion]:
+    """The prepared cases' suggestions with the model's levels, decided in one call."""
+    if not prepared:
+        return []
+    rows = np.stack([item.features for item in prepared])
+    decisions = model.decide_rows(rows, [item.floor for item in prepared])
+    return [
+        item.analysed.suggestion.model_copy(update={
+            "indicators": item.indicators, "level": level, "level_probabilities": probabilities, "model_version": model.version,
+            "screening_tools": add_learned_tools(item.analysed.suggestion.screening_tools, learned, model.version),
+        })
+        for item, (level, probabilities), learned in zip(prepared, decisions, model.learned_tools(rows))
+    ]

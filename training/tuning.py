@@ -1,0 +1,115 @@
+"""Choosing the training settings on held-out cases.
+
+The train split cross-validated (each fold predicted by models fitted on the others) plus
+the dev split (predicted by models fitted on all of train): a setting is ranked by fewest
+severe under-calls, then level-4 recall up to the target, then agreement. The test split is
+never looked at here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlp.features import NARRATIVE_FEATURES
+from nlp.level_model import LevelClassifier, TrainedLevelModel
+from training.held_out import out_of_fold_probabilities
+from training.metrics import level_metrics
+from training.prepared import Analysed, Prepared, prepare
+
+# The grid searched on held-out cases: the dev split (models fitted on train) and the train
+# split cross-validated (each fold predicted by models fitted on the others). Train fits,
+# held-out cases choose; the test split is never looked at.
+FEATURE_SETS = {  # LevelClassifier blocks: pipeline features, narrative embedding, narrative model
+    "narrative": {"use_pipeline": False, "use_embedding": False, "use_narrative": True},
+    "narrative+pipeline": {"use_pipeline": True, "use_embedding": False, "use_narrative": True},
+}  # with the embedding block too, held-out agreement was no better and tuning took minutes
+REGULARISATION = (0.05,)  # C of the level classifier (0.5 was never better held-out, and doubled tuning time)
+DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit)
+    {"under_call_cost": cost, "level4_threshold": threshold}
+    for cost in (1.0, 1.5, 3.0)
+    for threshold in (None, 0.1, 0.15, 0.2, 0.3)
+]
+VERIFIER_THRESHOLDS = (0.0, 0.3)  # 0: no verification
+SIMILARITY_BARS = (0.0, 0.64)  # 0: the matcher's own thresholds (nlp/rules/matching.yaml)
+CORROBORATION = (0.0, 0.2, 0.3, 0.4, 0.5)  # minimum narrative P(level >= k) for a level-k match; 0: off
+LEVEL4_RECALL_TARGET = 0.97
+CV_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the blocks of a case-feature row are."""
+
+    floor_column: int
+    n_pipeline_features: int
+    dimension: int
+
+
+def level_classifier(layout: Layout, params: dict) -> LevelClassifier:
+    return LevelClassifier(
+        floor_column=layout.floor_column,
+        n_pipeline_features=layout.n_pipeline_features,
+        n_narrative_features=NARRATIVE_FEATURES,
+        **params,
+    )
+
+
+def fit_level_model(
+    train: list[Prepared], params: dict, layout: Layout, themes: list[str], version: str, verifier, threshold: float, bar: float
+) -> TrainedLevelModel:
+    X = np.stack([p.features for p in train])
+    y = np.array([p.analysed.case.level for p in train])
+    estimator = level_classifier(layout, params).fit(X, y)
+    return TrainedLevelModel(estimator, themes, layout.dimension, version, verifier=verifier, verifier_threshold=threshold, similarity_bar=bar)
+
+
+def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level probabilities of held-out cases: the train split cross-validated, then dev from
+    a model fitted on all of train. Returns (probabilities, feature rows, gold levels)."""
+    from sklearn.base import clone
+
+    X_train = np.stack([p.features for p in train])
+    y_train = np.array([p.analysed.case.level for p in train])
+    X_dev = np.stack([p.features for p in dev])
+    y_dev = np.array([p.analysed.case.level for p in dev])
+    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS)
+    dev_probabilities = clone(estimator).fit(X_train, y_train).predict_proba(X_dev)
+    return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
+
+
+def selection_key(level: dict) -> tuple:
+    """Safety first: fewest severe under-calls, level-4 recall up to the target, then agreement
+    (beyond the target, more level-4 recall is not bought with over-calling)."""
+    recall = min(level["level4_recall"] or 0.0, LEVEL4_RECALL_TARGET)
+    return (-level["severe_under_calls"], recall, level["quadratic_weighted_kappa"])
+
+
+def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:
+    """Choose the matcher bar, verifier threshold, corroboration, feature set, regularisation
+    and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
+    settings and the held-out level metrics they reach."""
+    advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(CORROBORATION))
+    best_key, best = None, None
+    for bar in SIMILARITY_BARS:
+        for threshold in VERIFIER_THRESHOLDS:
+            for corroboration in CORROBORATION:
+                train_prepared = prepare(analysed["train"], verifier, threshold, bar, corroboration, layout.dimension, themes)
+                dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, corroboration, layout.dimension, themes)
+                for feature_set, blocks in FEATURE_SETS.items():
+                    for C in REGULARISATION:
+                        estimator = level_classifier(layout, {"C": C, **blocks})
+                        probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
+                        for decision in DECISIONS:
+                            levels = estimator.set_params(**decision).decide(probabilities, rows)
+                            metrics = level_metrics(list(gold), list(levels))
+                            key = selection_key(metrics)
+                            if best_key is None or key > best_key:
+                                best_key = key
+                                best = ({
+                                    "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
+                                    "feature_set": feature_set, "C": C, **decision,
+                                }, metrics)
+                advance(1)
+    return best

@@ -36,7 +36,11 @@ def ngram_features(min_df: int):
     )
 
 
-class NarrativeClassifier(BaseEstimator, ClassifierMixin):
+class _NgramClassifier(BaseEstimator, ClassifierMixin):
+    """A logistic regression over ngram_features; subclasses say how classes are weighted."""
+
+    class_weight: str | None = None
+
     def __init__(self, C: float = 10.0, min_df: int = 2, random_state: int = 0):
         """
         Args:
@@ -50,42 +54,9 @@ class NarrativeClassifier(BaseEstimator, ClassifierMixin):
         self.random_state = random_state
 
     def fit(self, texts, y):
-        texts = list(texts)
-        y = np.asarray(y, dtype=int)
-        self.model_ = make_pipeline(
-            ngram_features(self.min_df), LogisticRegression(C=self.C, max_iter=3000, random_state=self.random_state)
-        )
-        self.model_.fit(texts, y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, texts) -> np.ndarray:
-        """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""
-        check_is_fitted(self, "model_")
-        return _full_columns(self.model_.predict_proba(list(texts)), self.classes_)
-
-    def predict(self, texts) -> np.ndarray:
-        return LEVELS[np.argmax(self.predict_proba(texts), axis=1)]
-
-
-class NarrativeToolClassifier(BaseEstimator, ClassifierMixin):
-    def __init__(self, C: float = 10.0, min_df: int = 2, random_state: int = 0):
-        """Whether a narrative needs a screening tool (y: 1 = required), from its n-grams.
-
-        Args:
-            C: inverse regularisation strength of the logistic regression.
-            min_df: an n-gram must occur in this many training narratives to be a feature.
-            random_state: seed of the solver.
-        """
-        self.C = C
-        self.min_df = min_df
-        self.random_state = random_state
-
-    def fit(self, texts, y):
-        # balanced: a tool is needed in a small share of referrals, and missing it is the costly error
         self.model_ = make_pipeline(
             ngram_features(self.min_df),
-            LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, random_state=self.random_state),
+            LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state),
         ).fit(list(texts), np.asarray(y, dtype=int))
         self.classes_ = self.model_.classes_
         return self
@@ -93,6 +64,24 @@ class NarrativeToolClassifier(BaseEstimator, ClassifierMixin):
     def predict_proba(self, texts) -> np.ndarray:
         check_is_fitted(self, "model_")
         return self.model_.predict_proba(list(texts))
+
+
+class NarrativeClassifier(_NgramClassifier):
+    """The level of need (1-4) of a narrative, from its n-grams."""
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""
+        return _full_columns(super().predict_proba(texts), self.classes_)
+
+    def predict(self, texts) -> np.ndarray:
+        return LEVELS[np.argmax(self.predict_proba(texts), axis=1)]
+
+
+class NarrativeToolClassifier(_NgramClassifier):
+    """Whether a narrative needs a screening tool (y: 1 = required), from its n-grams."""
+
+    # balanced: a tool is needed in a small share of referrals, and missing it is the costly error
+    class_weight = "balanced"
 
 
 class NarrativeReader:

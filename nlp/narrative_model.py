@@ -10,7 +10,7 @@ screening tool reads the same n-grams ("older boyfriend", "gifts", "going countr
 the learned tool triggers (nlp.tool_model), which can only add a tool the rules missed.
 
 A scikit-learn estimator over lists of texts. Training gives train cases out-of-fold
-probabilities (training.held_out), so models stacked on top learn how far to trust it on
+probabilities (nlp.held_out), so models stacked on top learn how far to trust it on
 narratives it has not seen.
 """
 

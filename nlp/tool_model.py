@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from nlp.held_out import out_of_fold_probabilities
 
 TOOLS = ("CSE", "COG")
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
@@ -89,13 +90,10 @@ def train_triggers(
 
 
 def _out_of_fold(X, y: np.ndarray, folds: int) -> np.ndarray:
-    """Each training case's probability from a trigger fitted on the other folds (binary y,
-    so cross_val_predict's label encoding keeps the columns)."""
-    folds = min(folds, int(y.sum()), int(len(y) - y.sum()))
-    if folds < 2:  # a single example of one outcome: nothing to hold out, dev alone chooses
+    """Each training case's probability from a trigger fitted on the other folds."""
+    if min(folds, int(y.sum()), int(len(y) - y.sum())) < 2:  # one fold, or one example of an outcome: dev alone chooses
         return np.zeros(0)
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
-    return cross_val_predict(trigger_estimator(), X, y, cv=splitter, method="predict_proba")[:, 1]
+    return out_of_fold_probabilities(trigger_estimator(), X, y, folds)[:, 1]
 
 
 def learned_tools(triggers: list[ToolTrigger], rows: np.ndarray) -> list[dict[str, float]]:

@@ -24,7 +24,7 @@ from nlp.suggestion import Suggestion
 from nlp.tool_model import train_triggers
 from nlp.verifier import CandidateVerifier, candidate_features
 from training.annotations import AnnotatedCase
-from training.held_out import out_of_fold_probabilities
+from nlp.held_out import out_of_fold_probabilities
 from training.metrics import evaluate_suggestions
 from training.prepared import Analysed, Prepared, prepare, suggestions_with
 from training.settings import REPO, TrainingSettings

@@ -14,7 +14,7 @@ import numpy as np
 
 from nlp.features import NARRATIVE_FEATURES
 from nlp.level_model import LevelClassifier, TrainedLevelModel
-from training.held_out import out_of_fold_probabilities
+from nlp.held_out import out_of_fold_probabilities
 from training.metrics import level_metrics
 from training.prepared import Analysed, Prepared, prepare
 

@@ -2,7 +2,7 @@ import numpy as np
 
 from nlp.level_model import LevelClassifier
 from nlp.narrative_model import NarrativeClassifier
-from training.held_out import out_of_fold_probabilities
+from nlp.held_out import out_of_fold_probabilities
 
 
 def test_out_of_fold_probabilities_keep_level_columns_for_arrays():

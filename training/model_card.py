@@ -77,7 +77,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         "",
         "## Data",
         "",
-        f"Synthetic referral narratives written by hand for this project (no real data), annotated with gold level,",
+        "Synthetic referral narratives written by hand for this project (no real data), annotated with gold level,",
         "indicators (catalogue ids with evidence spans and context), screening tools and immediate risk; varied on",
         "purpose (referrer voices, one-liners, long chronologies, typos, abbreviations) with traps (negation, historical,",
         "hypothetical, other person, reported speech, minimising, keyword without concern). Fixed splits, stratified by level:",

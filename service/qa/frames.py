@@ -8,21 +8,17 @@ in any other column can never reach a report.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import get_args
 
 import pandas as pd
+
+from service.schemas import Outcome
 
 LEVELS = (1, 2, 3, 4)
 LEVEL_NAMES = {1: "1 universal", 2: "2 early help", 3: "3 child in need (S.17)", 4: "4 child protection (S.47)"}
 URGENCIES = ("urgent", "complex_cin", "early_help")
 TOOLS = ("CSE", "COG")
-OUTCOMES = (
-    "no_further_action",
-    "information_advice",
-    "universal_or_early_help",
-    "child_in_need_s17",
-    "strategy_s47",
-    "police_immediate_protection",
-)
+OUTCOMES = get_args(Outcome)  # the decision form's MASH outcomes, in their order
 
 # column -> expected kind ("str", "datetime", "level", "float", "list", "dict")
 DECISION_COLUMNS: dict[str, str] = {

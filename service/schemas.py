@@ -9,28 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from nlp.pipeline import MAX_NARRATIVE_CHARS
 from nlp.suggestion import Suggestion
+from service.outcomes import Outcome
 
 Tool = Literal["CSE", "COG"]
 Agency = Literal[
     "police", "education", "health", "social_care", "housing", "voluntary_sector",
     "youth_justice", "probation", "family_or_public", "other",
 ]
-Outcome = Literal[
-    "no_further_action",
-    "information_advice",
-    "universal_or_early_help",
-    "child_in_need_s17",
-    "strategy_s47",
-    "police_immediate_protection",
-]
-OUTCOME_LABELS = {
-    "no_further_action": "No further action",
-    "information_advice": "Information and advice",
-    "universal_or_early_help": "Refer to universal / early help services",
-    "child_in_need_s17": "Child in need assessment (S.17)",
-    "strategy_s47": "Strategy discussion / S.47 enquiry",
-    "police_immediate_protection": "Police / immediate protection",
-}
 Status = Literal["awaiting_decision", "decided", "signed_off"]
 
 EXAMPLE_NARRATIVE = (

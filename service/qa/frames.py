@@ -12,7 +12,7 @@ from typing import get_args
 
 import pandas as pd
 
-from service.schemas import Outcome
+from service.outcomes import Outcome
 
 LEVELS = (1, 2, 3, 4)
 LEVEL_NAMES = {1: "1 universal", 2: "2 early help", 3: "3 child in need (S.17)", 4: "4 child protection (S.47)"}

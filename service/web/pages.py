@@ -24,7 +24,8 @@ from service.api.deps import service_context
 from service.context import ServiceContext
 from service.db.tables import User
 from service.decision_rules import DecisionInvalid, suggested_tools
-from service.schemas import OUTCOME_LABELS, DecisionCreate
+from service.outcomes import OUTCOME_LABELS
+from service.schemas import DecisionCreate
 from service.security.access import SESSION_COOKIE, allow, presented_token, public
 from service.security.tokens import csrf_token, revoke
 from service.users import sign_in

@@ -36,10 +36,52 @@ def ngram_features(min_df: int):
     )
 
 
+class CumulativeLogistic(BaseEstimator, ClassifierMixin):
+    """Ordered classes as cumulative binary logistic regressions (Frank & Hall, 2001).
+
+    Levels of need are ordered: one binary model per cut, P(y > c) for each class c but the
+    top, learns what moves a referral above that level, and class probabilities are the
+    differences between cuts (made monotone). A multinomial model treats level 4 and level 1
+    as no more alike than level 4 and level 3; this one shares evidence along the scale.
+    """
+
+    def __init__(self, C: float = 1.0, class_weight=None, max_iter: int = 3000, random_state: int = 0):
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError("CumulativeLogistic needs at least two classes")
+        self.cuts_ = [
+            LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state)
+            .fit(X, (y > cut).astype(int))
+            for cut in self.classes_[:-1]
+        ]
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "cuts_")
+        above = np.stack([model.predict_proba(X)[:, 1] for model in self.cuts_], axis=1)
+        above = np.minimum.accumulate(above, axis=1)  # P(y > c) cannot rise with c
+        ones = np.ones((above.shape[0], 1))
+        zeros = np.zeros((above.shape[0], 1))
+        return np.hstack([ones, above]) - np.hstack([above, zeros])
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
 class _NgramClassifier(BaseEstimator, ClassifierMixin):
-    """A logistic regression over ngram_features; subclasses say how classes are weighted."""
+    """A classifier over ngram_features; subclasses say which and how classes are weighted."""
 
     class_weight: str | None = None
+
+    def _classifier(self):
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state)
 
     def __init__(self, C: float = 10.0, min_df: int = 2, random_state: int = 0):
         """
@@ -54,10 +96,7 @@ class _NgramClassifier(BaseEstimator, ClassifierMixin):
         self.random_state = random_state
 
     def fit(self, texts, y):
-        self.model_ = make_pipeline(
-            ngram_features(self.min_df),
-            LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state),
-        ).fit(list(texts), np.asarray(y, dtype=int))
+        self.model_ = make_pipeline(ngram_features(self.min_df), self._classifier()).fit(list(texts), np.asarray(y, dtype=int))
         self.classes_ = self.model_.classes_
         return self
 
@@ -67,7 +106,23 @@ class _NgramClassifier(BaseEstimator, ClassifierMixin):
 
 
 class NarrativeClassifier(_NgramClassifier):
-    """The level of need (1-4) of a narrative, from its n-grams."""
+    """The level of need (1-4) of a narrative, from its n-grams: ordinal (cumulative
+    logistic) by default, multinomial with ordinal=False."""
+
+    def __init__(self, C: float = 30.0, min_df: int = 2, random_state: int = 0, ordinal: bool = True):
+        """
+        Args:
+            C: as for every n-gram classifier; 30 by default (held-out cases, ordinal model).
+            ordinal: cumulative logistic regressions over the ordered levels (True) or one
+                multinomial logistic regression (False).
+        """
+        super().__init__(C=C, min_df=min_df, random_state=random_state)
+        self.ordinal = ordinal
+
+    def _classifier(self):
+        if self.ordinal:
+            return CumulativeLogistic(C=self.C, random_state=self.random_state)
+        return super()._classifier()
 
     def predict_proba(self, texts) -> np.ndarray:
         """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""

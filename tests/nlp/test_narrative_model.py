@@ -79,3 +79,47 @@ def test_models_fitted_on_the_same_texts_share_one_ngram_pass_with_the_same_resu
     other = NarrativeReader(shared.level, {"COG": NarrativeToolClassifier(min_df=1).fit(texts[:6] + ["knife county lines"], gangs[:6] + [1])})
     assert other._shared_features() is None
     assert other.probabilities(probe).shape == (3, 6)
+
+
+def test_cumulative_logistic_gives_ordered_probabilities_that_sum_to_one():
+    from nlp.narrative_model import CumulativeLogistic
+
+    rng = np.random.default_rng(0)
+    severity = rng.uniform(0, 4, size=400)
+    X = np.column_stack([severity + rng.normal(0, 0.3, size=400), rng.normal(size=400)])
+    y = np.clip(np.floor(severity).astype(int) + 1, 1, 4)
+    model = CumulativeLogistic(C=10.0).fit(X, y)
+    probe = np.array([[0.2, 0.0], [1.5, 0.0], [2.5, 0.0], [3.8, 0.0]])
+    probabilities = model.predict_proba(probe)
+    assert list(model.classes_) == [1, 2, 3, 4]
+    assert probabilities.shape == (4, 4)
+    assert (probabilities >= 0).all() and np.allclose(probabilities.sum(axis=1), 1.0)
+    assert list(model.predict(probe)) == [1, 2, 3, 4]
+    # P(level > c) never rises with c: the cuts are made monotone
+    above = 1 - np.cumsum(probabilities, axis=1)[:, :-1]
+    assert (np.diff(above, axis=1) <= 1e-12).all()
+
+
+def test_cumulative_logistic_needs_two_classes():
+    import pytest
+
+    from nlp.narrative_model import CumulativeLogistic
+
+    with pytest.raises(ValueError, match="two classes"):
+        CumulativeLogistic().fit(np.zeros((3, 1)), [2, 2, 2])
+
+
+def test_the_level_model_is_ordinal_by_default_and_multinomial_on_request():
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    from nlp.narrative_model import CumulativeLogistic
+
+    texts, levels = _data()
+    ordinal = NarrativeClassifier(min_df=1).fit(texts, levels)
+    multinomial = clone(NarrativeClassifier(min_df=1, ordinal=False)).fit(texts, levels)
+    assert isinstance(ordinal.model_[-1], CumulativeLogistic)
+    assert isinstance(multinomial.model_[-1], LogisticRegression)
+    for model in (ordinal, multinomial):
+        assert np.allclose(model.predict_proba(texts).sum(axis=1), 1.0)
+        assert list(model.predict(texts)) == levels

@@ -50,7 +50,10 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         """
         Args:
             C: inverse regularisation strength of the logistic regression (default 0.5).
-            calibration: "sigmoid" or "isotonic" (CalibratedClassifierCV method).
+            calibration: "sigmoid" or "isotonic" (CalibratedClassifierCV method), or "none":
+                the logistic regression's own probabilities. Over the narrative model's
+                log-probabilities that regression is itself a multinomial calibration map
+                (vector scaling); held-out cases choose between them.
             cv: folds for calibration.
             under_call_cost: cost per level of suggesting below the true level (default 3).
             over_call_cost: cost per level of suggesting above it (default 1).
@@ -102,7 +105,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state),
         )
         folds = min(self.cv, int(np.bincount(y)[np.unique(y)].min()))
-        if folds < 2:
+        if self.calibration == "none" or folds < 2:
             # A level with a single example (tiny corpora, cross-validation folds) leaves
             # nothing to calibrate on: the logistic regression's own probabilities are used.
             self.calibrated_ = base.fit(self._columns(X), y)

@@ -64,8 +64,10 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
         "at least this probability; a level-4 match found by both a keyword and similarity always counts)",
-        f"- Narrative models: TF-IDF character and word n-grams, logistic regression (C={params.get('narrative_C')}) for the level "
-        f"and for each tool ({params.get('narrative_tools')}); all settings chosen on held-out cases (cross-validated train + dev)",
+        f"- Narrative models: TF-IDF character and word n-grams; for the level, "
+        f"{'cumulative (ordinal) logistic regressions' if params.get('narrative_ordinal') == 'True' else 'a multinomial logistic regression'} "
+        f"(C={params.get('narrative_C')}), and a logistic regression for each tool ({params.get('narrative_tools')}); "
+        "all settings chosen on held-out cases (cross-validated train + dev)",
         "",
         "## Intended use",
         "",

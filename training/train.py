@@ -262,8 +262,8 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         advance(1)
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
-            "corroboration": corroboration, "narrative_C": narrative.level.C, "narrative_tools": ",".join(sorted(narrative.tools)),
-            "calibration": "sigmoid", "cv": 3,
+            "corroboration": corroboration, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
+            "cv": 3,
             "features": len(prepared["train"][0].features),
         })
         mlflow.log_metrics({f"held_out_{k}": float(v) for k, v in held_out.items() if isinstance(v, (int, float)) and v is not None})

@@ -25,7 +25,11 @@ FEATURE_SETS = {  # LevelClassifier blocks: pipeline features, narrative embeddi
     "narrative": {"use_pipeline": False, "use_embedding": False, "use_narrative": True},
     "narrative+pipeline": {"use_pipeline": True, "use_embedding": False, "use_narrative": True},
 }  # with the embedding block too, held-out agreement was no better and tuning took minutes
-REGULARISATION = (0.05,)  # C of the level classifier (0.5 was never better held-out, and doubled tuning time)
+CLASSIFIER_SETTINGS = (  # regularisation and calibration of the level classifier
+    {"C": 0.05, "calibration": "sigmoid"},
+    {"C": 0.05, "calibration": "none"},  # the stacked logistic regression as the calibration map
+    {"C": 5.0, "calibration": "none"},
+)  # sigmoid with C=0.5 was never better held-out, and doubled tuning time
 DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit)
     {"under_call_cost": cost, "level4_threshold": threshold}
     for cost in (1.0, 1.5, 3.0)
@@ -33,7 +37,7 @@ DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit
 ]
 VERIFIER_THRESHOLDS = (0.0, 0.3)  # 0: no verification
 SIMILARITY_BARS = (0.0, 0.64)  # 0: the matcher's own thresholds (nlp/rules/matching.yaml)
-CORROBORATION = (0.0, 0.2, 0.3, 0.4, 0.5)  # minimum narrative P(level >= k) for a level-k match; 0: off
+CORROBORATION = (0.0, 0.3, 0.5, 0.7)  # minimum narrative P(level >= k) for a level-k match; 0: off
 LEVEL4_RECALL_TARGET = 0.97
 CV_FOLDS = 5
 
@@ -87,8 +91,8 @@ def selection_key(level: dict) -> tuple:
 
 
 def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:
-    """Choose the matcher bar, verifier threshold, corroboration, feature set, regularisation
-    and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
+    """Choose the matcher bar, verifier threshold, corroboration, feature set, regularisation,
+    calibration and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
     settings and the held-out level metrics they reach."""
     advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(CORROBORATION))
     best_key, best = None, None
@@ -98,8 +102,8 @@ def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: 
                 train_prepared = prepare(analysed["train"], verifier, threshold, bar, corroboration, layout.dimension, themes)
                 dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, corroboration, layout.dimension, themes)
                 for feature_set, blocks in FEATURE_SETS.items():
-                    for C in REGULARISATION:
-                        estimator = level_classifier(layout, {"C": C, **blocks})
+                    for classifier in CLASSIFIER_SETTINGS:
+                        estimator = level_classifier(layout, {**classifier, **blocks})
                         probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
                         for decision in DECISIONS:
                             levels = estimator.set_params(**decision).decide(probabilities, rows)
@@ -109,7 +113,7 @@ def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: 
                                 best_key = key
                                 best = ({
                                     "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
-                                    "feature_set": feature_set, "C": C, **decision,
+                                    "feature_set": feature_set, **classifier, **decision,
                                 }, metrics)
                 advance(1)
     return best

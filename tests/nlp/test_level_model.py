@@ -45,3 +45,18 @@ def test_a_level_with_one_example_still_fits():
     keep = np.r_[0:2, 2:4, 4:6, 6:7]
     model = LevelClassifier(n_pipeline_features=2, n_narrative_features=4).fit(X[keep], y[keep])
     assert model.predict_proba(X).shape == (8, 4)
+
+
+def test_calibration_none_uses_the_logistic_regressions_own_probabilities():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+
+    X, y = _blocks()
+    blocks = {"n_pipeline_features": 2, "n_narrative_features": 4, "use_pipeline": False, "use_embedding": False, "under_call_cost": 1.0}
+    plain = LevelClassifier(calibration="none", **blocks).fit(X, y)
+    calibrated = LevelClassifier(calibration="sigmoid", **blocks).fit(X, y)
+    assert isinstance(plain.calibrated_, Pipeline)
+    assert isinstance(calibrated.calibrated_, CalibratedClassifierCV)
+    probabilities = plain.predict_proba(X)
+    assert np.allclose(probabilities, plain.calibrated_.predict_proba(X[:, -4:]))
+    assert (plain.predict(X) == y).mean() > 0.9

@@ -76,4 +76,9 @@ class ReferralSentencizer:
             if before in self.abbreviations:
                 return False
         first = token.text[:1]
-        return first.isupper() or first in {'"', "'", "‘", "“", "("} or token.text in _BULLETS
+        if first.isupper() or first in {'"', "'", "‘", "“", "("} or token.text in _BULLETS:
+            return True
+        # Text-speak and self-referrals are often all lower case ("...in case. i dont want
+        # to be here"): a word after a spaced full stop, not after an abbreviation, starts
+        # a sentence too, so context cues do not reach across it.
+        return previous.text in _FINAL and bool(previous.whitespace_) and token.is_alpha

@@ -98,3 +98,18 @@ def test_segmenter_abbreviations_come_from_config():
 
 def test_segmenter_empty_doc_has_no_sentences():
     assert list(make_nlp()("").sents) == []
+
+
+def test_segmenter_splits_all_lower_case_text_at_full_stops():
+    text = "my counsellor gave me this number in case. i dont want to be here anymore. approx. 3 weeks now"
+    assert sentences(text) == [
+        "my counsellor gave me this number in case.",
+        "i dont want to be here anymore.",
+        "approx. 3 weeks now",
+    ]
+
+
+def test_segmenter_keeps_a_lower_case_word_after_an_abbreviation_in_its_sentence():
+    assert sentences("seen by dr. patel today, mum present etc. and no concerns") == [
+        "seen by dr. patel today, mum present etc. and no concerns",
+    ]

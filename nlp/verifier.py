@@ -118,14 +118,19 @@ def corroborate(indicators: list[IndicatorSuggestion], need_at_least: np.ndarray
             f"the narrative model gives a level-{i.level} need a probability of {need_at_least[i.level - 1]:.2f}, "
             f"below {minimum:.2f} tuned on held-out cases",
         )
-        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < minimum and not _found_twice_at_level_4(i)
+        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < minimum and not _counts_on_its_own(i)
         else i
         for i in indicators
     ]
 
 
-def _found_twice_at_level_4(indicator: IndicatorSuggestion) -> bool:
-    return indicator.level == 4 and {"rule", "embedding"} <= set(indicator.matched_by)
+def _counts_on_its_own(indicator: IndicatorSuggestion) -> bool:
+    """A level-4 match found by both a keyword and similarity, or any Section 47 criterion
+    (the guidance lists each as enough for an enquiry on its own): the narrative model,
+    which learned from a few hundred referrals, may not set these aside."""
+    if indicator.level != 4:
+        return False
+    return {"rule", "embedding"} <= set(indicator.matched_by) or indicator.framework == "section_47"
 
 
 def _set_aside(indicator: IndicatorSuggestion, trigger: str, why: str) -> IndicatorSuggestion:

@@ -54,3 +54,14 @@ def test_corroboration_keeps_a_level_4_match_found_by_both_methods_and_everythin
     assert [i.affirmed for i in corroborate([both, level1, negated], need, 0.5)] == [True, True, False]
     weak = _indicator(3, 0.9, ["rule"])
     assert corroborate([weak], need, 0.0) == [weak]
+
+
+def test_corroboration_never_sets_aside_a_section_47_criterion():
+    from nlp.verifier import corroborate
+
+    need = np.array([1.0, 0.2, 0.05, 0.01])  # the narrative model sees almost no level-4 need
+    criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
+    indicator = make_indicator("th.x.l4", 4, matched_by=["rule"])
+    level3_s47_like = make_indicator("s47.x", 3, matched_by=["rule"], framework="section_47")
+    result = corroborate([criterion, indicator, level3_s47_like], need, 0.3)
+    assert [i.affirmed for i in result] == [True, False, False]

@@ -125,12 +125,17 @@ def corroborate(indicators: list[IndicatorSuggestion], need_at_least: np.ndarray
 
 
 def _counts_on_its_own(indicator: IndicatorSuggestion) -> bool:
-    """A level-4 match found by both a keyword and similarity, or any Section 47 criterion
-    (the guidance lists each as enough for an enquiry on its own): the narrative model,
-    which learned from a few hundred referrals, may not set these aside."""
+    """A level-4 match found by both a keyword and similarity, a Section 47 criterion (the
+    guidance lists each as enough for an enquiry on its own) or an immediate-risk indicator
+    (suicidal intent, a sentinel injury): the narrative model, which learned from a few
+    hundred referrals, may not set these aside."""
     if indicator.level != 4:
         return False
-    return {"rule", "embedding"} <= set(indicator.matched_by) or indicator.framework == "section_47"
+    return (
+        {"rule", "embedding"} <= set(indicator.matched_by)
+        or indicator.framework == "section_47"
+        or "immediate_risk" in indicator.themes
+    )
 
 
 def _set_aside(indicator: IndicatorSuggestion, trigger: str, why: str) -> IndicatorSuggestion:

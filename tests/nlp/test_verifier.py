@@ -65,3 +65,12 @@ def test_corroboration_never_sets_aside_a_section_47_criterion():
     level3_s47_like = make_indicator("s47.x", 3, matched_by=["rule"], framework="section_47")
     result = corroborate([criterion, indicator, level3_s47_like], need, 0.3)
     assert [i.affirmed for i in result] == [True, False, False]
+
+
+def test_corroboration_never_sets_aside_an_immediate_risk_indicator_at_level_4():
+    from nlp.verifier import corroborate
+
+    need = np.array([1.0, 0.3, 0.1, 0.02])
+    suicidal = make_indicator("th.emotional.l4.suicidal_thoughts", 4, matched_by=["rule"], themes=("self_harm", "immediate_risk"))
+    other = make_indicator("th.x.l4", 4, matched_by=["rule"], themes=("neglect",))
+    assert [i.affirmed for i in corroborate([suicidal, other], need, 0.3)] == [True, False]

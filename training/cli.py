@@ -14,23 +14,19 @@ annotations_app = typer.Typer(no_args_is_help=True, help="Annotated cases.")
 
 
 def evaluate(
-    input: Annotated[Path, typer.Option("--input", help="Annotated cases (JSONL).")],
+    input: Annotated[Path, typer.Option("--input", help="Annotated cases: a JSONL file, or a folder of them (the corpus).")],
     split: Annotated[Optional[str], typer.Option("--split", help="Only cases of this split.")] = None,
     json_output: Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON here.")] = None,
     report_dir: Annotated[Optional[Path], typer.Option("--report", help="Write report.txt, metrics.json and plots here.")] = None,
     champion: Annotated[bool, typer.Option("--champion/--rules", help="Use the registered champion if any, or the guidance rules only.")] = True,
 ) -> None:
     """Evaluate the pipeline on annotated cases (metrics of DESIGN.md section 6)."""
+    from nlp.catalogue import load_catalogue
     from nlp.pipeline import ThresholdAssist
-    from training.annotations import AnnotationError, load_cases
     from training.evaluate import evaluate_cases, render_report
 
+    cases = _read_cases(input, {e.id for e in load_catalogue()})  # before the slow pipeline load
     pipeline = ThresholdAssist.load(champion=champion)
-    try:
-        cases = load_cases(input, {e.id for e in pipeline.catalogue})
-    except AnnotationError as exc:
-        typer.echo(f"error: {input} has problems:\n{exc}", err=True)
-        raise typer.Exit(1)
     if split:
         cases = [c for c in cases if c.split == split]
     if not cases:
@@ -50,6 +46,27 @@ def evaluate(
         confusion_plot(report["level"]["confusion"], "Level confusion", report_dir / "confusion.png")
         calibration_plot([s.level_probabilities for s in suggestions], [c.level for c in cases], "Calibration", report_dir / "calibration.png")
         typer.echo(f"report, metrics and plots written to {report_dir}", err=True)
+
+
+def _read_cases(path: Path, catalogue_ids: set[str]) -> list:
+    """The annotated cases of a JSONL file or of every JSONL file in a folder; a clear
+    error (exit 1) when the path is missing or a file has problems."""
+    from training.annotations import AnnotationError, load_cases
+    from training.dataset import load_corpus
+
+    try:
+        if path.is_dir():
+            return list(load_corpus(path, catalogue_ids).cases)
+        if not path.is_file():
+            typer.echo(f"error: {path} is neither a file nor a folder", err=True)
+            raise typer.Exit(1)
+        return load_cases(path, catalogue_ids)
+    except AnnotationError as exc:
+        typer.echo(f"error: {path} has problems:\n{exc}", err=True)
+        raise typer.Exit(1)
+    except ValueError as exc:  # a case id in two files of the folder
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
 
 
 @annotations_app.command("validate")

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from nlp.level_model import TrainedLevelModel
+from nlp.verifier import BEFORE_CATALOGUE_1_1
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
         tool_triggers=bundle.get("tool_triggers"),  # absent from models trained before the triggers
         narrative=bundle.get("narrative"),  # absent from models trained before the narrative model
         corroboration=float(meta.get("corroboration", 0.0)),
+        # models trained before catalogue 1.1.0 let only matches found twice skip corroboration
+        counts_on_its_own=tuple(meta.get("counts_on_its_own", BEFORE_CATALOGUE_1_1)),
     )
 
 

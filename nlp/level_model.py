@@ -160,6 +160,7 @@ class TrainedLevelModel:
         tool_triggers: list | None = None,
         narrative=None,
         corroboration: float = 0.0,
+        counts_on_its_own: tuple[str, ...] | None = None,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -173,6 +174,7 @@ class TrainedLevelModel:
         self.tool_triggers = list(tool_triggers or [])  # nlp.tool_model.ToolTrigger per tool
         self.narrative = narrative  # nlp.narrative_model.NarrativeReader, or None
         self.corroboration = corroboration  # minimum narrative P(level >= k) for a level-k match to count
+        self.counts_on_its_own = counts_on_its_own  # level-4 kinds never set aside (None: those of nlp.verifier)
 
     def narrative_probabilities(self, texts: list[str]) -> list[np.ndarray | None]:
         """Per text, the narrative models' probabilities of levels 1-4 and of each tool (None
@@ -191,7 +193,8 @@ class TrainedLevelModel:
             indicators = verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
         minimum = getattr(self, "corroboration", 0.0)
         if narrative_probabilities is not None and minimum > 0:
-            indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], minimum)
+            kinds = getattr(self, "counts_on_its_own", None)
+            indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], minimum, **({} if kinds is None else {"counts_on_its_own": kinds}))
         return indicators
 
     def features(self, indicators, sentence_embeddings, narrative_probabilities: np.ndarray | None = None) -> np.ndarray:

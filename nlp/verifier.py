@@ -106,9 +106,22 @@ def raise_similarity_bar(indicators: list[IndicatorSuggestion], minimum: float) 
     ]
 
 
-def corroborate(indicators: list[IndicatorSuggestion], need_at_least: np.ndarray, minimum: float) -> list[IndicatorSuggestion]:
+# Level-4 matches the narrative model may not set aside, by kind. A model records the kinds it
+# was trained with, so a champion keeps its behaviour when this default grows.
+FOUND_TWICE = "found_twice"  # by both a keyword and similarity
+SECTION_47 = "section_47"  # a Section 47 criterion: the guidance makes each enough on its own
+IMMEDIATE_RISK = "immediate_risk"  # an immediate-risk indicator (suicidal intent, a sentinel injury)
+COUNTS_ON_ITS_OWN = (FOUND_TWICE, SECTION_47, IMMEDIATE_RISK)  # models trained from catalogue 1.1.0
+BEFORE_CATALOGUE_1_1 = (FOUND_TWICE,)  # models whose metadata does not say
+
+
+def corroborate(
+    indicators: list[IndicatorSuggestion], need_at_least: np.ndarray, minimum: float, counts_on_its_own=COUNTS_ON_ITS_OWN
+) -> list[IndicatorSuggestion]:
     """Affirmed matches of level k >= 2 whose level is not corroborated by the narrative
-    (P(level >= k) = need_at_least[k - 1] below `minimum`) become shown-not-counted."""
+    (P(level >= k) = need_at_least[k - 1] below `minimum`) become shown-not-counted, except
+    level-4 matches of the kinds in `counts_on_its_own`: the narrative model, which learned
+    from a few hundred referrals, may not set those aside."""
     if minimum <= 0:
         return indicators
     return [
@@ -118,23 +131,19 @@ def corroborate(indicators: list[IndicatorSuggestion], need_at_least: np.ndarray
             f"the narrative model gives a level-{i.level} need a probability of {need_at_least[i.level - 1]:.2f}, "
             f"below {minimum:.2f} tuned on held-out cases",
         )
-        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < minimum and not _counts_on_its_own(i)
+        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < minimum and not _counts_on_its_own(i, counts_on_its_own)
         else i
         for i in indicators
     ]
 
 
-def _counts_on_its_own(indicator: IndicatorSuggestion) -> bool:
-    """A level-4 match found by both a keyword and similarity, a Section 47 criterion (the
-    guidance lists each as enough for an enquiry on its own) or an immediate-risk indicator
-    (suicidal intent, a sentinel injury): the narrative model, which learned from a few
-    hundred referrals, may not set these aside."""
+def _counts_on_its_own(indicator: IndicatorSuggestion, kinds) -> bool:
     if indicator.level != 4:
         return False
     return (
-        {"rule", "embedding"} <= set(indicator.matched_by)
-        or indicator.framework == "section_47"
-        or "immediate_risk" in indicator.themes
+        (FOUND_TWICE in kinds and {"rule", "embedding"} <= set(indicator.matched_by))
+        or (SECTION_47 in kinds and indicator.framework == "section_47")
+        or (IMMEDIATE_RISK in kinds and "immediate_risk" in indicator.themes)
     )
 
 

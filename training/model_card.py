@@ -63,7 +63,8 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
-        "at least this probability; a level-4 match found by both a keyword and similarity always counts)",
+        "at least this probability; level-4 matches of these kinds always count: "
+        f"{params.get('counts_on_its_own', 'found_twice').replace(',', ', ').replace('_', ' ')})",
         f"- Narrative models: TF-IDF character and word n-grams; for the level, "
         f"{'cumulative (ordinal) logistic regressions' if params.get('narrative_ordinal') == 'True' else 'a multinomial logistic regression'} "
         f"(C={params.get('narrative_C')}), and a logistic regression for each tool ({params.get('narrative_tools')}); "

@@ -22,7 +22,7 @@ from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, N
 from nlp.pipeline import ThresholdAssist
 from nlp.suggestion import Suggestion
 from nlp.tool_model import train_triggers
-from nlp.verifier import CandidateVerifier, candidate_features
+from nlp.verifier import COUNTS_ON_ITS_OWN, CandidateVerifier, candidate_features
 from training.annotations import AnnotatedCase
 from nlp.held_out import out_of_fold_probabilities
 from training.metrics import evaluate_suggestions
@@ -254,6 +254,7 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         model = fit_level_model(prepared["train"], best_params, layout, themes, version, verifier, best_threshold, best_bar)
         model.narrative = narrative
         model.corroboration = corroboration
+        model.counts_on_its_own = COUNTS_ON_ITS_OWN  # as prepare() used them in tuning
         model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
@@ -262,7 +263,7 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         advance(1)
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
-            "corroboration": corroboration, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
+            "corroboration": corroboration, "counts_on_its_own": ",".join(COUNTS_ON_ITS_OWN), "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
             "cv": 3,
             "features": len(prepared["train"][0].features),
         })
@@ -320,6 +321,7 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
             "verifier_threshold": model.verifier_threshold,
             "similarity_bar": model.similarity_bar,
             "corroboration": model.corroboration,
+            "counts_on_its_own": list(model.counts_on_its_own),
             "theme_ids": model.theme_ids,
             "embedding_dimension": model.embedding_dimension,
             "model_version": version,

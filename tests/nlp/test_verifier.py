@@ -74,3 +74,13 @@ def test_corroboration_never_sets_aside_an_immediate_risk_indicator_at_level_4()
     suicidal = make_indicator("th.emotional.l4.suicidal_thoughts", 4, matched_by=["rule"], themes=("self_harm", "immediate_risk"))
     other = make_indicator("th.x.l4", 4, matched_by=["rule"], themes=("neglect",))
     assert [i.affirmed for i in corroborate([suicidal, other], need, 0.3)] == [True, False]
+
+
+def test_corroboration_kinds_come_from_the_model_so_an_older_champion_keeps_its_behaviour():
+    from nlp.verifier import BEFORE_CATALOGUE_1_1, corroborate
+
+    need = np.array([1.0, 0.2, 0.05, 0.01])
+    criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
+    both = make_indicator("th.x.l4", 4, matched_by=["rule", "embedding"])
+    assert [i.affirmed for i in corroborate([criterion, both], need, 0.3, counts_on_its_own=BEFORE_CATALOGUE_1_1)] == [False, True]
+    assert [i.affirmed for i in corroborate([criterion, both], need, 0.3)] == [True, True]

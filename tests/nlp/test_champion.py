@@ -1,0 +1,25 @@
+"""Reading a logged level model back: settings missing from older models keep their old meaning."""
+
+import json
+
+import joblib
+
+from nlp.champion import read_level_model
+from nlp.verifier import BEFORE_CATALOGUE_1_1, COUNTS_ON_ITS_OWN
+
+
+def _write(directory, **meta):
+    joblib.dump({"estimator": None}, directory / "level_model.joblib")
+    (directory / "level_model_meta.json").write_text(json.dumps({"theme_ids": ["neglect"], "embedding_dimension": 3, **meta}))
+
+
+def test_a_model_without_corroboration_kinds_keeps_the_kinds_it_was_trained_with(tmp_path):
+    _write(tmp_path, corroboration=0.3)
+    model = read_level_model(tmp_path, "threshold-assist/2")
+    assert model.counts_on_its_own == BEFORE_CATALOGUE_1_1
+    assert model.corroboration == 0.3 and model.narrative is None and model.exemplar_rows == []
+
+
+def test_a_model_with_corroboration_kinds_reads_them(tmp_path):
+    _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN))
+    assert read_level_model(tmp_path, "threshold-assist/3").counts_on_its_own == COUNTS_ON_ITS_OWN

@@ -43,6 +43,18 @@ def _failure_modes(report: dict) -> list[str]:
     return modes or ["No error pattern reached the reporting threshold on the test split."]
 
 
+_ALWAYS_COUNTING = {  # nlp.verifier's kinds, in words
+    "found_twice": "found by both a keyword and similarity",
+    "section_47": "a Section 47 criterion",
+    "immediate_risk": "an immediate-risk indicator",
+}
+
+
+def _always_counting(params: dict) -> str:
+    kinds = params.get("counts_on_its_own", "found_twice").split(",")  # runs before catalogue 1.1.0 lack it
+    return ", or ".join(_ALWAYS_COUNTING.get(kind, kind) for kind in kinds)
+
+
 def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -> str:
     name = settings.threshold_model_name
     version = client.get_model_version_by_alias(name, "champion")
@@ -63,8 +75,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
-        "at least this probability; level-4 matches of these kinds always count: "
-        f"{params.get('counts_on_its_own', 'found_twice').replace(',', ', ').replace('_', ' ')})",
+        f"at least this probability; a level-4 match always counts when it is {_always_counting(params)})",
         f"- Narrative models: TF-IDF character and word n-grams; for the level, "
         f"{'cumulative (ordinal) logistic regressions' if params.get('narrative_ordinal') == 'True' else 'a multinomial logistic regression'} "
         f"(C={params.get('narrative_C')}), and a logistic regression for each tool ({params.get('narrative_tools')}); "

@@ -26,3 +26,12 @@ def test_single_level_4_under_calls_and_severe_under_calls_are_always_listed():
 def test_no_errors_says_so():
     confusion = [[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 0, 5]]
     assert _failure_modes(report(confusion)) == ["No error pattern reached the reporting threshold on the test split."]
+
+
+def test_the_card_says_in_words_which_level_4_matches_always_count():
+    from training.model_card import _always_counting
+
+    assert _always_counting({}) == "found by both a keyword and similarity"  # runs before catalogue 1.1.0
+    assert _always_counting({"counts_on_its_own": "found_twice,section_47,immediate_risk"}) == (
+        "found by both a keyword and similarity, or a Section 47 criterion, or an immediate-risk indicator"
+    )

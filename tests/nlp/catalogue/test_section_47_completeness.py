@@ -100,8 +100,9 @@ def test_entries_follow_document_order_and_id_scheme():
 def test_every_criterion_has_rich_hints():
     problems = []
     for e in _entries():
-        if not 3 <= len(e.hints.patterns) <= 8:
-            problems.append(f"{e.id}: {len(e.hints.patterns)} patterns (want 3-8)")
+        # up to 10: a criterion may need spelling variants ("non-mobile", "non mobile") beside its ideas
+        if not 3 <= len(e.hints.patterns) <= 10:
+            problems.append(f"{e.id}: {len(e.hints.patterns)} patterns (want 3-10)")
         if not 3 <= len(e.hints.paraphrases) <= 4:
             problems.append(f"{e.id}: {len(e.hints.paraphrases)} paraphrases (want 3-4)")
         if len(set(p.lower() for p in e.hints.paraphrases)) != len(e.hints.paraphrases):

@@ -20,6 +20,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from nlp.verifier import COUNTS_ON_ITS_OWN
+
 LEVELS = np.array([1, 2, 3, 4])
 
 
@@ -174,7 +176,8 @@ class TrainedLevelModel:
         self.tool_triggers = list(tool_triggers or [])  # nlp.tool_model.ToolTrigger per tool
         self.narrative = narrative  # nlp.narrative_model.NarrativeReader, or None
         self.corroboration = corroboration  # minimum narrative P(level >= k) for a level-k match to count
-        self.counts_on_its_own = counts_on_its_own  # level-4 kinds never set aside (None: those of nlp.verifier)
+        # the kinds of level-4 match corroboration never sets aside (None: today's, nlp.verifier)
+        self.counts_on_its_own = COUNTS_ON_ITS_OWN if counts_on_its_own is None else tuple(counts_on_its_own)
 
     def narrative_probabilities(self, texts: list[str]) -> list[np.ndarray | None]:
         """Per text, the narrative models' probabilities of levels 1-4 and of each tool (None
@@ -193,8 +196,7 @@ class TrainedLevelModel:
             indicators = verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
         minimum = getattr(self, "corroboration", 0.0)
         if narrative_probabilities is not None and minimum > 0:
-            kinds = getattr(self, "counts_on_its_own", None)
-            indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], minimum, **({} if kinds is None else {"counts_on_its_own": kinds}))
+            indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], minimum, self.counts_on_its_own)
         return indicators
 
     def features(self, indicators, sentence_embeddings, narrative_probabilities: np.ndarray | None = None) -> np.ndarray:

@@ -80,9 +80,6 @@ class _NgramClassifier(BaseEstimator, ClassifierMixin):
 
     class_weight: str | None = None
 
-    def _classifier(self):
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state)
-
     def __init__(self, C: float = 10.0, min_df: int = 2, random_state: int = 0):
         """
         Args:
@@ -94,6 +91,9 @@ class _NgramClassifier(BaseEstimator, ClassifierMixin):
         self.C = C
         self.min_df = min_df
         self.random_state = random_state
+
+    def _classifier(self):
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state)
 
     def fit(self, texts, y):
         self.model_ = make_pipeline(ngram_features(self.min_df), self._classifier()).fit(list(texts), np.asarray(y, dtype=int))

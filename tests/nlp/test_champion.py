@@ -23,3 +23,9 @@ def test_a_model_without_corroboration_kinds_keeps_the_kinds_it_was_trained_with
 def test_a_model_with_corroboration_kinds_reads_them(tmp_path):
     _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN))
     assert read_level_model(tmp_path, "threshold-assist/3").counts_on_its_own == COUNTS_ON_ITS_OWN
+
+
+def test_a_model_built_in_training_takes_todays_kinds():
+    from nlp.level_model import TrainedLevelModel
+
+    assert TrainedLevelModel(None, ["neglect"], 3, "v").counts_on_its_own == COUNTS_ON_ITS_OWN

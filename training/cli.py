@@ -102,6 +102,11 @@ def split(
 
 def train(
     annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Folder of annotation files.")] = None,
+    held_out_only: Annotated[bool, typer.Option(
+        "--held-out-only",
+        help="Do not analyse or evaluate the test split: for trying settings on held-out figures without seeing test ones. "
+        "Such a version cannot be promoted.",
+    )] = False,
 ) -> None:
     """Fit the models on the train split, tune on held-out cases (cross-validated train + dev), evaluate dev and test, log and register in MLflow."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -125,7 +130,7 @@ def train(
             task = bar.add_task(description, total=total)
             return lambda n=1: bar.advance(task, n)
 
-        result = run_training(settings, corpus, stage)
+        result = run_training(settings, corpus, stage, evaluate_test=not held_out_only)
     typer.echo(f"run {result['run_id']} registered as {settings.threshold_model_name} version {result['registered_version']}")
     typer.echo(f"chosen on held-out cases (cross-validated train + dev): {result['params']}")
     held = result["held_out"]
@@ -257,6 +262,10 @@ def promote(version: Annotated[str, typer.Argument(help="Registered model versio
     except MlflowException as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2)
+    if all(g.candidate is None for g in gates):
+        typer.echo(f"not promoted: version {version} has no test-split figures (trained with --held-out-only); "
+                   "train without it to put a candidate to the gates", err=True)
+        raise typer.Exit(1)
     typer.echo(f"{settings.threshold_model_name} version {version} compared with {against} on the test split:")
     for gate in gates:
         typer.echo(f"  {gate}")

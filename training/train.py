@@ -209,8 +209,10 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
     return reader
 
 
-def train(settings: TrainingSettings, corpus, progress) -> dict:
-    """Run the whole training; `progress(stage, total)` returns an advance(n) callable."""
+def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = True) -> dict:
+    """Run the whole training; `progress(stage, total)` returns an advance(n) callable.
+    With evaluate_test=False the test split is neither analysed nor evaluated (for iterating on
+    held-out figures without seeing test ones); such a run has nothing to pass the gates with."""
     mlflow = _configure_mlflow(settings)
     pipeline = ThresholdAssist.load(champion=False)
     facts = CatalogueFacts([t.id for t in pipeline.catalogue.manifest.themes], {e.id: e.level for e in pipeline.catalogue})
@@ -221,6 +223,8 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     names = feature_names(themes, dimension)
     layout = Layout(names.index("safety_floor"), names.index("embedding_0"), dimension)
     splits = {name: corpus.split(name) for name in ("train", "dev", "test")}
+    if not evaluate_test:
+        splits["test"] = []
     if not splits["train"] or not splits["dev"]:
         raise ValueError("training needs cases in both the train and dev splits")
 
@@ -229,12 +233,14 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
     exemplars = embed_exemplars(rows, encoder)
     analysed = {"train": cross_fitted_train(pipeline, splits["train"], exemplars, row_cases, progress)}
     pipeline.use_exemplars(exemplars)
-    for name in ("dev", "test"):
+    evaluated_splits = [name for name in ("dev", "test") if splits[name]]
+    analysed["test"] = []
+    for name in evaluated_splits:
         analysed[name] = analyse(pipeline, splits[name], progress(f"analysing {name} narratives", len(splits[name])))
     pipeline.use_exemplars(None)  # the guidance rules alone: the baseline every report is compared with
     rules_analysed = {
         name: analyse(pipeline, splits[name], progress(f"guidance-rules baseline on {name}", len(splits[name])))
-        for name in ("dev", "test")
+        for name in evaluated_splits
     }
 
     narrative = fit_narrative(analysed, progress)
@@ -271,7 +277,10 @@ def train(settings: TrainingSettings, corpus, progress) -> dict:
         mlflow.log_params({f"tool_trigger_threshold_{t.tool}": t.threshold for t in model.tool_triggers})
         mlflow.log_params({f"n_{name}": len(cases) for name, cases in splits.items()})
         mlflow.log_params({f"dataset_{name}_sha256": digest for name, digest in corpus.split_hashes.items()})
-        mlflow.set_tags({"git_commit": git_commit(), "catalogue_version": pipeline.catalogue.version})
+        mlflow.set_tags({
+            "git_commit": git_commit(), "catalogue_version": pipeline.catalogue.version,
+            "test_evaluated": str(bool(splits["test"])).lower(),
+        })
         for name, report in reports.items():
             mlflow.log_metrics(flatten_metrics(report, name))
         for name, report in rules_reports.items():

@@ -170,3 +170,27 @@ def _has_champion(client) -> bool:
         return True
     except mlflow.exceptions.MlflowException:
         return False
+
+
+def test_held_out_only_training_never_touches_the_test_split_and_cannot_be_promoted(tmp_path):
+    store = tmp_path / "mlflow"
+    settings = TrainingSettings(
+        mlflow_tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
+        threshold_artifact_root=store / "artifacts",
+        threshold_model_name=MODEL,
+        threshold_experiment="held-out-only-tests",
+    )
+    stages = []
+    result = train(settings, _small_corpus(), lambda stage, total: (stages.append(stage), lambda n=1: None)[1], evaluate_test=False)
+    assert "test" not in result["reports"] and "test" not in result["rules_reports"]
+    assert not any("test" in stage for stage in stages)
+    client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
+    run = client.get_run(result["run_id"])
+    assert not [m for m in run.data.metrics if m.startswith(("test_", "rules_test_"))]
+    assert "dev_qwk" in run.data.metrics and run.data.tags["test_evaluated"] == "false"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri, "THRESHOLD_MODEL_NAME": MODEL, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "threshold"), "promote", str(result["registered_version"])],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "has no test-split figures (trained with --held-out-only)" in done.stderr
+    assert not _has_champion(client)

@@ -188,16 +188,13 @@ class TrainedLevelModel:
     def verify(self, indicators, narrative_probabilities: np.ndarray | None = None):
         """Affirmed matches below the tuned similarity bar, that the verifier finds weak, or
         that the narrative does not corroborate, become shown-not-counted."""
-        from nlp.narrative_model import at_least
-        from nlp.verifier import corroborate, raise_similarity_bar, verify
+        from nlp.verifier import counted_matches
 
-        indicators = raise_similarity_bar(indicators, self.similarity_bar)
-        if self.verifier is not None:
-            indicators = verify(indicators, self.verifier, self.verifier_threshold, self.theme_ids)
-        minimum = getattr(self, "corroboration", 0.0)
-        if narrative_probabilities is not None and minimum > 0:
-            indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], minimum, self.counts_on_its_own)
-        return indicators
+        return counted_matches(
+            indicators, similarity_bar=self.similarity_bar, verifier=self.verifier, verifier_threshold=self.verifier_threshold,
+            theme_ids=self.theme_ids, narrative_probabilities=narrative_probabilities,
+            corroboration=getattr(self, "corroboration", 0.0), counts_on_its_own=self.counts_on_its_own,
+        )
 
     def features(self, indicators, sentence_embeddings, narrative_probabilities: np.ndarray | None = None) -> np.ndarray:
         from nlp.features import case_features

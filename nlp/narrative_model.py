@@ -3,7 +3,8 @@
 Indicator matching sees one sentence against one guidance row; annotated cases show that
 the level also lives in how the whole referral is written ("no explanation given", "mum
 acted to protect", "CAMHS engaged"). A TF-IDF representation of character and word
-n-grams (robust to typos and abbreviations) feeds a multinomial logistic regression.
+n-grams (robust to typos and abbreviations) feeds cumulative logistic regressions over the
+ordered levels (or, on request, one multinomial logistic regression).
 Its probabilities are case features of the level model (which calibrates them) and
 corroborate affirmed matches (nlp.verifier.corroborate). One binary classifier per
 screening tool reads the same n-grams ("older boyfriend", "gifts", "going country") for

@@ -137,6 +137,30 @@ def corroborate(
     ]
 
 
+def counted_matches(
+    indicators: list[IndicatorSuggestion],
+    *,
+    similarity_bar: float,
+    verifier: CandidateVerifier | None,
+    verifier_threshold: float,
+    theme_ids: list[str],
+    narrative_probabilities: np.ndarray | None,
+    corroboration: float,
+    counts_on_its_own=COUNTS_ON_ITS_OWN,
+) -> list[IndicatorSuggestion]:
+    """The trained checks in order, as inference and training both apply them: the similarity
+    bar, the candidate verifier, then corroboration by the narrative model; a match they find
+    weak is shown, not counted (0 or None switches a check off)."""
+    from nlp.narrative_model import at_least
+
+    indicators = raise_similarity_bar(indicators, similarity_bar)
+    if verifier is not None:
+        indicators = verify(indicators, verifier, verifier_threshold, theme_ids)
+    if narrative_probabilities is not None:
+        indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], corroboration, counts_on_its_own)
+    return indicators
+
+
 def _counts_on_its_own(indicator: IndicatorSuggestion, kinds) -> bool:
     if indicator.level != 4:
         return False

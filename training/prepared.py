@@ -14,10 +14,9 @@ import numpy as np
 from nlp.features import case_features
 from nlp.level import safety_floor
 from nlp.level_model import TrainedLevelModel
-from nlp.narrative_model import at_least
 from nlp.screening_tools import add_learned_tools
 from nlp.suggestion import IndicatorSuggestion, Suggestion
-from nlp.verifier import corroborate, raise_similarity_bar, verify
+from nlp.verifier import counted_matches
 from training.annotations import AnnotatedCase
 
 
@@ -42,11 +41,10 @@ class Prepared:
 def prepare(items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str]) -> list[Prepared]:
     prepared = []
     for item in items:
-        indicators = raise_similarity_bar(item.suggestion.indicators, bar)
-        if verifier is not None and threshold > 0:
-            indicators = verify(indicators, verifier, threshold, themes)
-        if item.narrative is not None and corroboration > 0:
-            indicators = corroborate(indicators, at_least(item.narrative[None, :])[0], corroboration)
+        indicators = counted_matches(
+            item.suggestion.indicators, similarity_bar=bar, verifier=verifier, verifier_threshold=threshold,
+            theme_ids=themes, narrative_probabilities=item.narrative, corroboration=corroboration,
+        )
         features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
         prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))
     return prepared

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.embeddings.catalogue_index import embed_exemplars
+from nlp.held_out import out_of_fold_probabilities
 from nlp.level_model import TrainedLevelModel
 from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, NarrativeReader, NarrativeToolClassifier
 from nlp.pipeline import ThresholdAssist
@@ -24,7 +25,6 @@ from nlp.suggestion import Suggestion
 from nlp.tool_model import train_triggers
 from nlp.verifier import COUNTS_ON_ITS_OWN, CandidateVerifier, candidate_features
 from training.annotations import AnnotatedCase
-from nlp.held_out import out_of_fold_probabilities
 from training.metrics import evaluate_suggestions
 from training.prepared import Analysed, Prepared, prepare, suggestions_with
 from training.settings import REPO, TrainingSettings

@@ -28,15 +28,19 @@ def _small_corpus(per_split: int = 8) -> Corpus:
     return Corpus(tuple(picked), corpus.file_hashes)
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    store = tmp_path_factory.mktemp("mlflow")
-    settings = TrainingSettings(
+def _settings(store: Path, experiment: str) -> TrainingSettings:
+    """Training settings with their own SQLite tracking store and registry under `store`."""
+    return TrainingSettings(
         mlflow_tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
         threshold_artifact_root=store / "artifacts",
         threshold_model_name=MODEL,
-        threshold_experiment="registry-tests",
+        threshold_experiment=experiment,
     )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    settings = _settings(tmp_path_factory.mktemp("mlflow"), "registry-tests")
     stages = []
     result = train(settings, _small_corpus(), lambda stage, total: (stages.append(stage), lambda n=1: None)[1])
     client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
@@ -173,13 +177,7 @@ def _has_champion(client) -> bool:
 
 
 def test_held_out_only_training_never_touches_the_test_split_and_cannot_be_promoted(tmp_path):
-    store = tmp_path / "mlflow"
-    settings = TrainingSettings(
-        mlflow_tracking_uri=f"sqlite:///{store / 'mlflow.db'}",
-        threshold_artifact_root=store / "artifacts",
-        threshold_model_name=MODEL,
-        threshold_experiment="held-out-only-tests",
-    )
+    settings = _settings(tmp_path / "mlflow", "held-out-only-tests")
     stages = []
     result = train(settings, _small_corpus(), lambda stage, total: (stages.append(stage), lambda n=1: None)[1], evaluate_test=False)
     assert "test" not in result["reports"] and "test" not in result["rules_reports"]

@@ -47,6 +47,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         use_pipeline: bool = True,
         use_narrative: bool = True,
         level4_threshold: float | None = None,
+        level3_threshold: float | None = None,
         random_state: int = 0,
     ):
         """
@@ -68,6 +69,9 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             use_narrative: fit on the narrative-model columns, when there are any (default True).
             level4_threshold: suggest level 4 whenever its probability reaches this (None: the
                 least expected cost alone).
+            level3_threshold: suggest at least level 3 whenever P(level >= 3) reaches this (None:
+                off). A child-protection case the model doubts is then under-called by one level,
+                not two, without pushing every doubtful level-3 case up to level 4.
             random_state: seed of the solver.
         """
         self.C = C
@@ -82,6 +86,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         self.use_pipeline = use_pipeline
         self.use_narrative = use_narrative
         self.level4_threshold = level4_threshold
+        self.level3_threshold = level3_threshold
         self.random_state = random_state
 
     def _columns(self, X: np.ndarray) -> np.ndarray:
@@ -132,14 +137,17 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         return self.decide(self.predict_proba(X), X)
 
     def decide(self, probabilities: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """The least expected-cost level for each row (or level 4 from its threshold), never
-        below its safety-floor feature. Read from the parameters at call time, so decision
+        """The least expected-cost level for each row (or level 4 from its threshold, at least
+        level 3 from its own), never below its safety-floor feature. Read from the parameters at call time, so decision
         rules can be compared on the same probabilities with set_params."""
         costs = cost_matrix(self.under_call_cost, self.over_call_cost)
         chosen = LEVELS[np.argmin(probabilities @ costs.T, axis=1)]
         threshold = getattr(self, "level4_threshold", None)
         if threshold is not None:
             chosen = np.where(probabilities[:, 3] >= threshold, 4, chosen)
+        at_least_3 = getattr(self, "level3_threshold", None)  # models pickled before it existed
+        if at_least_3 is not None:
+            chosen = np.where(probabilities[:, 2] + probabilities[:, 3] >= at_least_3, np.maximum(chosen, 3), chosen)
         if self.floor_column is not None:
             chosen = np.maximum(chosen, np.asarray(X)[:, self.floor_column].astype(int))
         return chosen

@@ -111,8 +111,19 @@ def raise_similarity_bar(indicators: list[IndicatorSuggestion], minimum: float) 
 FOUND_TWICE = "found_twice"  # by both a keyword and similarity
 SECTION_47 = "section_47"  # a Section 47 criterion: the guidance makes each enough on its own
 IMMEDIATE_RISK = "immediate_risk"  # an immediate-risk indicator (suicidal intent, a sentinel injury)
-COUNTS_ON_ITS_OWN = (FOUND_TWICE, SECTION_47, IMMEDIATE_RISK)  # models trained from catalogue 1.1.0
+# The same two, only when a keyword rule found them: a sentence merely resembling a Section 47
+# row ("crawling, pulling to stand" near "bruising to a pre-mobile baby") is not the criterion.
+SECTION_47_KEYWORD = "section_47_keyword"
+IMMEDIATE_RISK_KEYWORD = "immediate_risk_keyword"
+KINDS = (FOUND_TWICE, SECTION_47, IMMEDIATE_RISK, SECTION_47_KEYWORD, IMMEDIATE_RISK_KEYWORD)
+COUNTS_ON_ITS_OWN = (FOUND_TWICE, SECTION_47, IMMEDIATE_RISK)  # the default of models trained from catalogue 1.1.0
 BEFORE_CATALOGUE_1_1 = (FOUND_TWICE,)  # models whose metadata does not say
+# the sets training chooses from on held-out cases (training.tuning); a model stores its choice
+COUNTS_ON_ITS_OWN_CHOICES = (
+    COUNTS_ON_ITS_OWN,
+    (FOUND_TWICE, SECTION_47_KEYWORD, IMMEDIATE_RISK_KEYWORD),
+    (FOUND_TWICE, SECTION_47_KEYWORD),
+)
 
 
 def corroborate(
@@ -164,10 +175,18 @@ def counted_matches(
 def _counts_on_its_own(indicator: IndicatorSuggestion, kinds) -> bool:
     if indicator.level != 4:
         return False
+    unknown = set(kinds) - set(KINDS)
+    if unknown:  # a model from a newer release: refuse rather than silently set evidence aside
+        raise ValueError(f"unknown kinds of level-4 match: {sorted(unknown)}")
+    by_keyword = "rule" in indicator.matched_by
+    section_47 = indicator.framework == "section_47"
+    immediate_risk = "immediate_risk" in indicator.themes
     return (
         (FOUND_TWICE in kinds and {"rule", "embedding"} <= set(indicator.matched_by))
-        or (SECTION_47 in kinds and indicator.framework == "section_47")
-        or (IMMEDIATE_RISK in kinds and "immediate_risk" in indicator.themes)
+        or (SECTION_47 in kinds and section_47)
+        or (IMMEDIATE_RISK in kinds and immediate_risk)
+        or (SECTION_47_KEYWORD in kinds and section_47 and by_keyword)
+        or (IMMEDIATE_RISK_KEYWORD in kinds and immediate_risk and by_keyword)
     )
 
 

@@ -47,6 +47,8 @@ _ALWAYS_COUNTING = {  # nlp.verifier's kinds, in words
     "found_twice": "found by both a keyword and similarity",
     "section_47": "a Section 47 criterion",
     "immediate_risk": "an immediate-risk indicator",
+    "section_47_keyword": "a Section 47 criterion found by a keyword",
+    "immediate_risk_keyword": "an immediate-risk indicator found by a keyword",
 }
 
 
@@ -72,7 +74,8 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         f"- Run id: `{run.info.run_id}`, trained {trained}",
         f"- Git commit: `{tags.get('git_commit', 'unknown')}`; catalogue version `{tags.get('catalogue_version', 'unknown')}`",
         f"- Level classifier: feature set {params.get('feature_set')}, C={params.get('C')}, calibration={params.get('calibration')}, "
-        f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}",
+        f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}, "
+        f"level 3 at least when P(level >= 3) reaches {params.get('level3_threshold', 'None')}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
         f"at least this probability; a level-4 match always counts when it is {_always_counting(params)})",

@@ -16,7 +16,7 @@ from nlp.level import safety_floor
 from nlp.level_model import TrainedLevelModel
 from nlp.screening_tools import add_learned_tools
 from nlp.suggestion import IndicatorSuggestion, Suggestion
-from nlp.verifier import counted_matches
+from nlp.verifier import COUNTS_ON_ITS_OWN, counted_matches
 from training.annotations import AnnotatedCase
 
 
@@ -38,12 +38,16 @@ class Prepared:
     floor: int
 
 
-def prepare(items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str]) -> list[Prepared]:
+def prepare(
+    items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str],
+    counts_on_its_own: tuple[str, ...] = COUNTS_ON_ITS_OWN,
+) -> list[Prepared]:
     prepared = []
     for item in items:
         indicators = counted_matches(
             item.suggestion.indicators, similarity_bar=bar, verifier=verifier, verifier_threshold=threshold,
             theme_ids=themes, narrative_probabilities=item.narrative, corroboration=corroboration,
+            counts_on_its_own=counts_on_its_own,
         )
         features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
         prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))

@@ -23,7 +23,7 @@ from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, N
 from nlp.pipeline import ThresholdAssist
 from nlp.suggestion import Suggestion
 from nlp.tool_model import train_triggers
-from nlp.verifier import COUNTS_ON_ITS_OWN, CandidateVerifier, candidate_features
+from nlp.verifier import CandidateVerifier, candidate_features
 from training.annotations import AnnotatedCase
 from training.metrics import evaluate_suggestions
 from training.prepared import Analysed, Prepared, prepare, suggestions_with
@@ -250,17 +250,21 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     best_bar = settings_of.pop("similarity_bar")
     best_threshold = settings_of.pop("verifier_threshold")
     corroboration = settings_of.pop("corroboration")
+    counts_on_its_own = settings_of.pop("counts_on_its_own")
     feature_set = settings_of.pop("feature_set")
     best_params = {**settings_of, **FEATURE_SETS[feature_set]}
 
     advance = progress("fitting and evaluating", 3)
     with mlflow.start_run() as run:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
-        prepared = {name: prepare(analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes) for name in analysed}
+        prepared = {
+            name: prepare(analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes, counts_on_its_own)
+            for name in analysed
+        }
         model = fit_level_model(prepared["train"], best_params, layout, themes, version, verifier, best_threshold, best_bar)
         model.narrative = narrative
         model.corroboration = corroboration
-        model.counts_on_its_own = COUNTS_ON_ITS_OWN  # as prepare() used them in tuning
+        model.counts_on_its_own = counts_on_its_own  # as chosen in tuning
         model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
@@ -269,7 +273,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         advance(1)
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
-            "corroboration": corroboration, "counts_on_its_own": ",".join(COUNTS_ON_ITS_OWN), "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
+            "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own), "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
             "cv": 3,
             "features": len(prepared["train"][0].features),
         })
@@ -293,7 +297,10 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     return {
         "run_id": run.info.run_id,
         "registered_version": model_info.registered_model_version,
-        "params": {**best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar, "corroboration": corroboration},
+        "params": {
+            **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
+            "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
+        },
         "held_out": held_out,
         "reports": reports,
         "rules_reports": rules_reports,

@@ -15,6 +15,7 @@ import numpy as np
 from nlp.features import NARRATIVE_FEATURES
 from nlp.level_model import LevelClassifier, TrainedLevelModel
 from nlp.held_out import out_of_fold_probabilities
+from nlp.verifier import COUNTS_ON_ITS_OWN_CHOICES
 from training.metrics import level_metrics
 from training.prepared import Analysed, Prepared, prepare
 
@@ -31,9 +32,10 @@ CLASSIFIER_SETTINGS = (  # regularisation and calibration of the level classifie
     {"C": 5.0, "calibration": "none"},
 )  # sigmoid with C=0.5 was never better held-out, and doubled tuning time
 DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit)
-    {"under_call_cost": cost, "level4_threshold": threshold}
+    {"under_call_cost": cost, "level4_threshold": threshold, "level3_threshold": at_least_3}
     for cost in (1.0, 1.5, 3.0)
-    for threshold in (None, 0.1, 0.15, 0.2, 0.3)
+    for threshold in (None, 0.05, 0.1, 0.15, 0.2, 0.3)
+    for at_least_3 in (None, 0.2, 0.3, 0.4, 0.5)
 ]
 VERIFIER_THRESHOLDS = (0.0, 0.3)  # 0: no verification
 SIMILARITY_BARS = (0.0, 0.64)  # 0: the matcher's own thresholds (nlp/rules/matching.yaml)
@@ -90,30 +92,48 @@ def selection_key(level: dict) -> tuple:
     return (-level["severe_under_calls"], recall, level["quadratic_weighted_kappa"])
 
 
+def quick_selection_key(gold: np.ndarray, levels: np.ndarray) -> tuple:
+    """selection_key from gold and suggested levels without the full report: the grid decides
+    thousands of times. Quadratic weighted kappa as scikit-learn computes it (tested)."""
+    severe = int(((gold - levels) >= 2).sum())
+    level4 = gold == 4
+    recall = float((levels[level4] == 4).mean()) if level4.any() else 0.0
+    observed = np.zeros((4, 4))
+    np.add.at(observed, (gold - 1, levels - 1), 1)
+    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
+    weights = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2
+    kappa = 1.0 - (weights * observed).sum() / (weights * expected).sum()
+    return (-severe, min(recall, LEVEL4_RECALL_TARGET), float(kappa))
+
+
 def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:
-    """Choose the matcher bar, verifier threshold, corroboration, feature set, regularisation,
-    calibration and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
+    """Choose the matcher bar, verifier threshold, corroboration (and which level-4 matches it may
+    not set aside), feature set, regularisation, calibration and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
     settings and the held-out level metrics they reach."""
-    advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(CORROBORATION))
+    checks = [  # (corroboration, kinds): the kinds only matter when corroboration is on
+        (corroboration, kinds)
+        for corroboration in CORROBORATION
+        for kinds in (COUNTS_ON_ITS_OWN_CHOICES if corroboration > 0 else COUNTS_ON_ITS_OWN_CHOICES[:1])
+    ]
+    advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(checks))
     best_key, best = None, None
     for bar in SIMILARITY_BARS:
         for threshold in VERIFIER_THRESHOLDS:
-            for corroboration in CORROBORATION:
-                train_prepared = prepare(analysed["train"], verifier, threshold, bar, corroboration, layout.dimension, themes)
-                dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, corroboration, layout.dimension, themes)
+            for corroboration, kinds in checks:
+                train_prepared = prepare(analysed["train"], verifier, threshold, bar, corroboration, layout.dimension, themes, kinds)
+                dev_prepared = prepare(analysed["dev"], verifier, threshold, bar, corroboration, layout.dimension, themes, kinds)
                 for feature_set, blocks in FEATURE_SETS.items():
                     for classifier in CLASSIFIER_SETTINGS:
                         estimator = level_classifier(layout, {**classifier, **blocks})
                         probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
                         for decision in DECISIONS:
                             levels = estimator.set_params(**decision).decide(probabilities, rows)
-                            metrics = level_metrics(list(gold), list(levels))
-                            key = selection_key(metrics)
+                            key = quick_selection_key(gold, levels)
                             if best_key is None or key > best_key:
                                 best_key = key
                                 best = ({
                                     "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
-                                    "feature_set": feature_set, **classifier, **decision,
-                                }, metrics)
+                                    "counts_on_its_own": kinds, "feature_set": feature_set, **classifier, **decision,
+                                }, level_metrics(list(gold), list(levels)))
                 advance(1)
     return best

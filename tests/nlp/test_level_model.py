@@ -40,6 +40,20 @@ def test_level4_threshold_and_floor_decide_after_fitting():
     assert list(model.decide(probabilities, rows)) == [4, 3]
 
 
+def test_level3_threshold_lifts_a_doubtful_case_to_level_3_only():
+    X, y = _blocks()
+    model = LevelClassifier(floor_column=1, n_pipeline_features=2, n_narrative_features=4, under_call_cost=1.0).fit(X, y)
+    # P(level >= 3): 0.4, 0.2, 0.4 (the third has a level-4 floor)
+    probabilities = np.array([[0.55, 0.05, 0.25, 0.15], [0.7, 0.1, 0.1, 0.1], [0.55, 0.05, 0.25, 0.15]])
+    rows = np.zeros((3, X.shape[1]))
+    rows[:, 1] = [1, 1, 4]
+    assert list(model.decide(probabilities, rows)) == [1, 1, 4]
+    model.set_params(level3_threshold=0.4)
+    assert list(model.decide(probabilities, rows)) == [3, 1, 4]  # never above 3 by this rule, never below the floor
+    model.set_params(level4_threshold=0.15)
+    assert list(model.decide(probabilities, rows)) == [4, 1, 4]
+
+
 def test_a_level_with_one_example_still_fits():
     X, y = _blocks(8)
     keep = np.r_[0:2, 2:4, 4:6, 6:7]

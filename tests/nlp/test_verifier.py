@@ -84,3 +84,31 @@ def test_corroboration_kinds_come_from_the_model_so_an_older_champion_keeps_its_
     both = make_indicator("th.x.l4", 4, matched_by=["rule", "embedding"])
     assert [i.affirmed for i in corroborate([criterion, both], need, 0.3, counts_on_its_own=BEFORE_CATALOGUE_1_1)] == [False, True]
     assert [i.affirmed for i in corroborate([criterion, both], need, 0.3)] == [True, True]
+
+
+def test_keyword_kinds_count_a_section_47_or_immediate_risk_match_only_when_a_keyword_found_it():
+    from nlp.verifier import FOUND_TWICE, IMMEDIATE_RISK_KEYWORD, SECTION_47_KEYWORD, corroborate
+
+    need = np.array([1.0, 0.2, 0.05, 0.01])
+    kinds = (FOUND_TWICE, SECTION_47_KEYWORD, IMMEDIATE_RISK_KEYWORD)
+    criterion_by_keyword = make_indicator("s47.19_fgm_hbv_forced_marriage", 4, matched_by=["rule"], framework="section_47")
+    # "Crawling, pulling to stand, babbling" resembles the pre-mobile injury row: similarity alone
+    criterion_by_similarity = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["embedding"], framework="section_47")
+    risk_by_keyword = make_indicator("th.emotional.l4.suicidal_thoughts", 4, matched_by=["rule"], themes=("immediate_risk",))
+    risk_by_similarity = make_indicator("th.family.l4.imminent_family_breakdown", 4, matched_by=["embedding"], themes=("immediate_risk",))
+    cases = [criterion_by_keyword, criterion_by_similarity, risk_by_keyword, risk_by_similarity]
+    assert [i.affirmed for i in corroborate(cases, need, 0.3, counts_on_its_own=kinds)] == [True, False, True, False]
+    only_section_47 = (FOUND_TWICE, SECTION_47_KEYWORD)
+    assert [i.affirmed for i in corroborate(cases, need, 0.3, counts_on_its_own=only_section_47)] == [True, False, False, False]
+    # a corroborated match always counts, whatever found it
+    assert all(i.affirmed for i in corroborate(cases, np.array([1.0, 1.0, 0.9, 0.8]), 0.3, counts_on_its_own=only_section_47))
+
+
+def test_an_unknown_kind_from_a_newer_model_is_refused_rather_than_ignored():
+    import pytest
+
+    from nlp.verifier import corroborate
+
+    criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
+    with pytest.raises(ValueError, match="unknown kinds"):
+        corroborate([criterion], np.array([1.0, 0.2, 0.05, 0.01]), 0.3, counts_on_its_own=("found_by_magic",))

@@ -35,3 +35,13 @@ def test_the_card_says_in_words_which_level_4_matches_always_count():
     assert _always_counting({"counts_on_its_own": "found_twice,section_47,immediate_risk"}) == (
         "found by both a keyword and similarity, or a Section 47 criterion, or an immediate-risk indicator"
     )
+    assert _always_counting({"counts_on_its_own": "found_twice,section_47_keyword"}) == (
+        "found by both a keyword and similarity, or a Section 47 criterion found by a keyword"
+    )
+
+
+def test_every_kind_of_always_counting_match_has_words_on_the_card():
+    from nlp.verifier import KINDS
+    from training.model_card import _ALWAYS_COUNTING
+
+    assert set(_ALWAYS_COUNTING) == set(KINDS)

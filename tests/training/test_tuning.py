@@ -15,3 +15,19 @@ def test_level4_recall_beyond_the_target_is_not_bought_with_agreement():
     at_target = _metrics(0, LEVEL4_RECALL_TARGET, 0.80)
     beyond = _metrics(0, 1.0, 0.70)
     assert selection_key(at_target) > selection_key(beyond)
+
+
+def test_quick_selection_key_agrees_with_the_full_report():
+    import numpy as np
+
+    from training.metrics import level_metrics
+    from training.tuning import quick_selection_key
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        gold = rng.integers(1, 5, 60)
+        levels = np.clip(gold + rng.integers(-2, 3, 60), 1, 4)
+        quick = quick_selection_key(gold, levels)
+        full = selection_key(level_metrics(list(gold), list(levels)))
+        assert quick[:2] == full[:2]
+        assert abs(quick[2] - full[2]) < 1e-9

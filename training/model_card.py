@@ -52,6 +52,12 @@ _ALWAYS_COUNTING = {  # nlp.verifier's kinds, in words
 }
 
 
+def _level3_floor(threshold: str | None) -> str:
+    if threshold in (None, "None"):  # runs before the level-3 floor existed, or tuning left it off
+        return "no level-3 floor"
+    return f"level 3 at least when P(level >= 3) reaches {threshold}"
+
+
 def _always_counting(params: dict) -> str:
     kinds = params.get("counts_on_its_own", "found_twice").split(",")  # runs before catalogue 1.1.0 lack it
     return ", or ".join(_ALWAYS_COUNTING.get(kind, kind) for kind in kinds)
@@ -75,7 +81,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         f"- Git commit: `{tags.get('git_commit', 'unknown')}`; catalogue version `{tags.get('catalogue_version', 'unknown')}`",
         f"- Level classifier: feature set {params.get('feature_set')}, C={params.get('C')}, calibration={params.get('calibration')}, "
         f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}, "
-        f"level 3 at least when P(level >= 3) reaches {params.get('level3_threshold', 'None')}",
+        f"{_level3_floor(params.get('level3_threshold'))}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
         f"at least this probability; a level-4 match always counts when it is {_always_counting(params)})",

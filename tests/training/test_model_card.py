@@ -45,3 +45,10 @@ def test_every_kind_of_always_counting_match_has_words_on_the_card():
     from training.model_card import _ALWAYS_COUNTING
 
     assert set(_ALWAYS_COUNTING) == set(KINDS)
+
+
+def test_the_card_names_the_level_3_floor_or_its_absence():
+    from training.model_card import _level3_floor
+
+    assert _level3_floor(None) == _level3_floor("None") == "no level-3 floor"
+    assert _level3_floor("0.3") == "level 3 at least when P(level >= 3) reaches 0.3"

@@ -2,23 +2,31 @@
 
 scikit-learn's cross_val_predict label-encodes y for predict_proba (levels 1-4 become
 0-3), which our estimators' fixed level columns would misread; this loop keeps the levels.
+
+With `groups` (the annotator of each case), a fold holds whole authors: every case is then
+predicted by a model that never saw its writer's style, as a referral from a new referrer
+would be. Folds are stratified by y, and grouped when there are enough groups to fill them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 
-def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0) -> np.ndarray:
+def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0, groups=None) -> np.ndarray:
     """predict_proba for every row of X (a list of texts or an array), each from a model
-    fitted on the other folds; folds are stratified by y."""
+    fitted on the other folds; folds are stratified by y, and hold whole groups when
+    `groups` has at least `folds` distinct values."""
     y = np.asarray(y, dtype=int)
     folds = max(2, min(folds, int(np.bincount(y)[np.unique(y)].min())))
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    if groups is not None and len(set(groups)) >= folds:
+        splits = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, np.asarray(groups))
+    else:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
     probabilities = None
-    for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y):
+    for fit_rows, held_rows in splits:
         model = clone(estimator).fit(_rows(X, fit_rows), y[fit_rows])
         held = model.predict_proba(_rows(X, held_rows))
         if probabilities is None:

@@ -28,7 +28,7 @@ from training.annotations import AnnotatedCase
 from training.metrics import evaluate_suggestions
 from training.prepared import Analysed, Prepared, prepare, suggestions_with
 from training.settings import REPO, TrainingSettings
-from training.tuning import CV_FOLDS, FEATURE_SETS, Layout, fit_level_model, tune
+from training.tuning import CV_FOLDS, FEATURE_SETS, Layout, authors, fit_level_model, tune
 
 
 def analyse(pipeline: ThresholdAssist, cases: list[AnnotatedCase], advance=lambda n: None) -> list[Analysed]:
@@ -174,7 +174,7 @@ def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
 
     return train_triggers(
         np.stack([p.features for p in train]), required(train), np.stack([p.features for p in dev]), required(dev),
-        folds=CV_FOLDS, flagged_train=flagged(train), flagged_dev=flagged(dev),
+        folds=CV_FOLDS, flagged_train=flagged(train), flagged_dev=flagged(dev), groups=authors([p.analysed for p in train]),
     )
 
 
@@ -193,7 +193,7 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
     fitted, held_out_columns = {}, {}
     for name, y in targets.items():
         model = NarrativeClassifier() if name == "level" else NarrativeToolClassifier()
-        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS)
+        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS, groups=authors(train))
         held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
         fitted[name] = model.fit(texts, y)
         advance(1)
@@ -274,7 +274,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
             "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own), "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
-            "cv": 3,
+            "cv": 3, "cv_folds_hold": "whole authors (annotator)",
             "features": len(prepared["train"][0].features),
         })
         mlflow.log_metrics({f"held_out_{k}": float(v) for k, v in held_out.items() if isinstance(v, (int, float)) and v is not None})

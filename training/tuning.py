@@ -1,6 +1,7 @@
 """Choosing the training settings on held-out cases.
 
-The train split cross-validated (each fold predicted by models fitted on the others) plus
+The train split cross-validated (each fold predicted by models fitted on the others, folds
+holding whole authors) plus
 the dev split (predicted by models fitted on all of train): a setting is ranked by fewest
 severe under-calls, then level-4 recall up to the target, then agreement. The test split is
 never looked at here.
@@ -71,6 +72,12 @@ def fit_level_model(
     return TrainedLevelModel(estimator, themes, layout.dimension, version, verifier=verifier, verifier_threshold=threshold, similarity_bar=bar)
 
 
+def authors(items: list[Analysed]) -> list[str]:
+    """The annotator of each case: cross-validation folds hold whole authors (nlp.held_out),
+    so settings are chosen for writers the models have not read."""
+    return [item.case.annotator for item in items]
+
+
 def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Level probabilities of held-out cases: the train split cross-validated, then dev from
     a model fitted on all of train. Returns (probabilities, feature rows, gold levels)."""
@@ -80,7 +87,7 @@ def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], de
     y_train = np.array([p.analysed.case.level for p in train])
     X_dev = np.stack([p.features for p in dev])
     y_dev = np.array([p.analysed.case.level for p in dev])
-    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS)
+    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS, groups=authors([p.analysed for p in train]))
     dev_probabilities = clone(estimator).fit(X_train, y_train).predict_proba(X_dev)
     return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
 

@@ -22,3 +22,34 @@ def test_out_of_fold_probabilities_for_texts_never_see_the_case_itself():
     probabilities = out_of_fold_probabilities(NarrativeClassifier(min_df=1), texts, y, folds=4)
     assert probabilities.shape == (20, 4)
     assert (np.where(probabilities[:, 3] > probabilities[:, 0], 4, 1) == np.array(y)).all()
+
+
+def test_grouped_folds_never_fit_on_the_held_out_cases_author():
+    # Each author writes in a tell-tale style word; a model that saw the author would use it.
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class RemembersAuthors(BaseEstimator, ClassifierMixin):
+        def fit(self, X, y):
+            self.seen_ = {row[0] for row in X}
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict_proba(self, X):
+            return np.array([[1.0 if row[0] in self.seen_ else 0.0, 0.0] for row in X])
+
+    authors = np.repeat(np.arange(6), 8)
+    X = np.column_stack([authors, np.arange(48)])
+    y = np.tile([0, 1], 24)
+    grouped = out_of_fold_probabilities(RemembersAuthors(), X, y, folds=3, groups=authors)
+    assert (grouped[:, 0] == 0).all()  # no case was predicted by a model that had seen its author
+    plain = out_of_fold_probabilities(RemembersAuthors(), X, y, folds=3)
+    assert (plain[:, 0] == 1).any()
+
+
+def test_too_few_groups_fall_back_to_stratified_folds():
+    rng = np.random.default_rng(1)
+    y = np.repeat([1, 2, 3, 4], 10)
+    X = np.column_stack([y + rng.normal(0, 0.1, len(y)), rng.normal(0, 1, len(y))])
+    one_author = ["a"] * len(y)
+    probabilities = out_of_fold_probabilities(LevelClassifier(C=10.0, n_pipeline_features=2), X, y, folds=5, groups=one_author)
+    assert (np.argmax(probabilities, axis=1) + 1 == y).mean() > 0.9

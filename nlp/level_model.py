@@ -138,8 +138,9 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
 
     def decide(self, probabilities: np.ndarray, X: np.ndarray) -> np.ndarray:
         """The least expected-cost level for each row (or level 4 from its threshold, at least
-        level 3 from its own), never below its safety-floor feature. Read from the parameters at call time, so decision
-        rules can be compared on the same probabilities with set_params."""
+        level 3 from its own), never below its safety-floor feature. Read from the parameters
+        at call time, so decision rules can be compared on the same probabilities with
+        set_params."""
         costs = cost_matrix(self.under_call_cost, self.over_call_cost)
         chosen = LEVELS[np.argmin(probabilities @ costs.T, axis=1)]
         threshold = getattr(self, "level4_threshold", None)

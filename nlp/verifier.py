@@ -13,8 +13,10 @@ holds for the similarity bar (`raise_similarity_bar`), the matcher threshold tun
 only if the narrative model (nlp.narrative_model) gives a level-k need at least the
 probability tuned on held-out cases. It may set aside a level-4 match found by one method
 alone (similarity to a level-4 row, or a keyword), the main source of over-called child
-protection; a level-4 match found by both a keyword rule and similarity always counts.
-Set-aside matches stay visible to the screener, saying why.
+protection, except the kinds of match the model was trained to always count: found by both
+a keyword rule and similarity, and (a tuned choice) a Section 47 criterion or an
+immediate-risk indicator, or only those a keyword found. Set-aside matches stay visible to
+the screener, saying why.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Choosing the training settings on held-out cases.
 
-The train split cross-validated (each fold predicted by models fitted on the others, folds
-holding whole authors) plus
-the dev split (predicted by models fitted on all of train): a setting is ranked by fewest
-severe under-calls, then level-4 recall up to the target, then agreement. The test split is
-never looked at here.
+The train split cross-validated (each fold, holding whole authors, predicted by models fitted
+on the others) plus the dev split (predicted by models fitted on all of train): a setting is
+ranked by fewest severe under-calls, then level-4 recall up to the target, then agreement.
+The test split is never looked at here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Keyword patterns of the real catalogue that matched ordinary wording in annotated train and
-dev cases, now narrowed (catalogue 1.2.0), beside the wording each must still catch.
+dev cases, now narrowed (catalogue 1.2.0), beside the wording each must still catch, and
+the few patterns added for held-out level-4 wording (catalogue 1.3.0).
 
 A keyword match of a Section 47 criterion or an immediate-risk indicator can count without the
 narrative's corroboration, so such a pattern must not fire on everyday phrases."""
@@ -27,6 +28,8 @@ def affirmed_ids(pipeline, text: str) -> set[str]:
         ("Someone at church said I have to register as a private foster carer.", "s47.13_cp_plan_looked_after"),
         ("Precious (15) attended drop-in, positive pregnancy test, about 9 weeks.", "s47.18_pregnancy_under_13"),
         ("Referral from the Early Intervention in Psychosis team about mum's recovery.", "s47.16_parental_delusions"),
+        ("The kids on their own table did well in the quiz.", "s47.14_no_available_parent"),
+        ("There was no adult supervision rota problem; staff covered it.", "s47.14_no_available_parent"),
     ],
 )
 def test_everyday_wording_is_not_a_level_4_keyword_match(keyword_pipeline, text, not_this):
@@ -40,6 +43,11 @@ def test_everyday_wording_is_not_a_level_4_keyword_match(keyword_pipeline, text,
         ("The 12 year old is pregnant and will not say who the father is.", "s47.18_pregnancy_under_13"),
         ("She is subject to a child protection plan under the category of neglect.", "s47.13_cp_plan_looked_after"),
         ("Mum is psychotic and believes the children are possessed.", "s47.16_parental_delusions"),
+        # catalogue 1.3.0: wording of held-out level-4 cases that no keyword caught
+        ("Two children were left on their own overnight while mum went out.", "s47.14_no_available_parent"),
+        ("They have been on their own since Friday, no adult present.", "s47.14_no_available_parent"),
+        ("gonna take them all tmrw wen every1s out n just sleep forever", "th.emotional.l4.suicidal_thoughts"),
+        ("She has been saving tablets in her drawer.", "th.emotional.l4.suicidal_thoughts"),
     ],
 )
 def test_the_narrowed_entries_still_catch_their_concern(keyword_pipeline, text, still_this):

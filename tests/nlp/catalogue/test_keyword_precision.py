@@ -46,6 +46,7 @@ def test_everyday_wording_is_not_a_level_4_keyword_match(keyword_pipeline, text,
         # catalogue 1.3.0: wording of held-out level-4 cases that no keyword caught
         ("Two children were left on their own overnight while mum went out.", "s47.14_no_available_parent"),
         ("They have been on their own since Friday, no adult present.", "s47.14_no_available_parent"),
+        ("Police found the children with no adult present.", "s47.14_no_available_parent"),
         ("gonna take them all tmrw wen every1s out n just sleep forever", "th.emotional.l4.suicidal_thoughts"),
         ("She has been saving tablets in her drawer.", "th.emotional.l4.suicidal_thoughts"),
     ],

@@ -12,6 +12,8 @@ narrative model is used) its log-probabilities; the `use_*` parameters choose bl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -20,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from nlp.suggestion import ScreeningToolSuggestion
 from nlp.verifier import COUNTS_ON_ITS_OWN
 
 LEVELS = np.array([1, 2, 3, 4])
@@ -154,6 +157,15 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         return chosen
 
 
+@dataclass(frozen=True)
+class CaseDecision:
+    """The trained model's decision for one case."""
+
+    level: int
+    probabilities: dict[str, float]  # level ("1".."4") -> probability
+    screening_tools: list[ScreeningToolSuggestion]  # the guidance's, plus learned additions
+
+
 class TrainedLevelModel:
     """A fitted LevelClassifier (and optional candidate verifier and narrative model) with
     what inference needs."""
@@ -220,6 +232,19 @@ class TrainedLevelModel:
 
         triggers = getattr(self, "tool_triggers", None) or []  # models pickled before triggers existed
         return learned_tools(triggers, rows) if triggers else [{} for _ in range(len(rows))]
+
+    def decide_cases(
+        self, rows: np.ndarray, floors: list[int], listed_tools: list[list[ScreeningToolSuggestion]]
+    ) -> list[CaseDecision]:
+        """What the model decides for a batch of cases, in one call: the level (never below
+        its floor), the level probabilities, and the listed screening tools with the learned
+        triggers' additions. Inference and training's evaluation both use it."""
+        from nlp.screening_tools import add_learned_tools
+
+        return [
+            CaseDecision(level, probabilities, add_learned_tools(listed, learned, self.version))
+            for (level, probabilities), listed, learned in zip(self.decide_rows(rows, floors), listed_tools, self.learned_tools(rows))
+        ]
 
     def decide_rows(self, rows: np.ndarray, floors: list[int]) -> list[tuple[int, dict[str, float]]]:
         probabilities = self.estimator.predict_proba(rows)

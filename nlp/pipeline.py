@@ -37,7 +37,7 @@ from nlp.level import LevelDecision, LevelRules, suggest_level
 from nlp.champion import load_champion
 from nlp.level_model import TrainedLevelModel
 from nlp.rules.loader import RULES_DIR, lexicon, read_rules
-from nlp.screening_tools import ToolRules, add_learned_tools, screening_tool_suggestions
+from nlp.screening_tools import ToolRules, screening_tool_suggestions
 from nlp.suggestion import Suggestion
 
 logger = logging.getLogger(__name__)
@@ -213,20 +213,17 @@ class ThresholdAssist:
         tools = [e.tools for e, _, _ in pending]
         if self.level_model is not None:
             rows = self.level_model.rows([(e.indicators, doc._.sentence_embeddings, e.narrative) for e, doc, _ in pending])
-            model_decisions = self.level_model.decide_rows(rows, [e.rules.floor for e, _, _ in pending])
-            tools = [
-                add_learned_tools(listed, learned, self.level_model.version)
-                for listed, learned in zip(tools, self.level_model.learned_tools(rows))
-            ]
+            model_decisions = self.level_model.decide_cases(rows, [e.rules.floor for e, _, _ in pending], tools)
+            tools = [decision.screening_tools for decision in model_decisions]
             decisions = [
                 (
-                    level,
-                    probabilities,
-                    f"Level {level} from the trained model {self.level_model.version} "
-                    f"(probability {probabilities[str(level)]:.0%}; never below the affirmed indicators' level "
+                    d.level,
+                    d.probabilities,
+                    f"Level {d.level} from the trained model {self.level_model.version} "
+                    f"(probability {d.probabilities[str(d.level)]:.0%}; never below the affirmed indicators' level "
                     f"{e.rules.floor}).{_wording(e.narrative)} Guidance rules: {e.rules.explanation}",
                 )
-                for (level, probabilities), (e, _, _) in zip(model_decisions, pending)
+                for d, (e, _, _) in zip(model_decisions, pending)
             ]
         return [
             Suggestion(

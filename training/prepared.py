@@ -14,7 +14,6 @@ import numpy as np
 from nlp.features import case_features
 from nlp.level import safety_floor
 from nlp.level_model import TrainedLevelModel
-from nlp.screening_tools import add_learned_tools
 from nlp.suggestion import IndicatorSuggestion, Suggestion
 from nlp.verifier import COUNTS_ON_ITS_OWN, counted_matches
 from training.annotations import AnnotatedCase
@@ -59,11 +58,11 @@ def suggestions_with(model: TrainedLevelModel, prepared: list[Prepared]) -> list
     if not prepared:
         return []
     rows = np.stack([item.features for item in prepared])
-    decisions = model.decide_rows(rows, [item.floor for item in prepared])
+    decisions = model.decide_cases(rows, [item.floor for item in prepared], [item.analysed.suggestion.screening_tools for item in prepared])
     return [
         item.analysed.suggestion.model_copy(update={
-            "indicators": item.indicators, "level": level, "level_probabilities": probabilities, "model_version": model.version,
-            "screening_tools": add_learned_tools(item.analysed.suggestion.screening_tools, learned, model.version),
+            "indicators": item.indicators, "level": d.level, "level_probabilities": d.probabilities, "model_version": model.version,
+            "screening_tools": d.screening_tools,
         })
-        for item, (level, probabilities), learned in zip(prepared, decisions, model.learned_tools(rows))
+        for item, d in zip(prepared, decisions)
     ]

@@ -6,7 +6,6 @@ agrees) with the patterns in nlp/rules/redaction.yaml. Narrative text is never l
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 from collections.abc import Iterable, Sequence

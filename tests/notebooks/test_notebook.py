@@ -1,6 +1,5 @@
 """The notebook runs headless, start to finish, on a small stratified sample."""
 
-import os
 from pathlib import Path
 
 import nbformat

@@ -137,6 +137,9 @@ def corroborate(
     from a few hundred referrals, may not set those aside."""
     if minimum <= 0:
         return indicators
+    unknown = set(counts_on_its_own) - set(KINDS)
+    if unknown:  # a model from a newer release: refuse rather than silently set evidence aside
+        raise ValueError(f"unknown kinds of level-4 match: {sorted(unknown)}")
     return [
         _set_aside(
             i,
@@ -177,9 +180,6 @@ def counted_matches(
 def _counts_on_its_own(indicator: IndicatorSuggestion, kinds) -> bool:
     if indicator.level != 4:
         return False
-    unknown = set(kinds) - set(KINDS)
-    if unknown:  # a model from a newer release: refuse rather than silently set evidence aside
-        raise ValueError(f"unknown kinds of level-4 match: {sorted(unknown)}")
     by_keyword = "rule" in indicator.matched_by
     section_47 = indicator.framework == "section_47"
     immediate_risk = "immediate_risk" in indicator.themes

@@ -101,15 +101,16 @@ def selection_key(level: dict) -> tuple:
 def quick_selection_key(gold: np.ndarray, levels: np.ndarray) -> tuple:
     """selection_key from gold and suggested levels without the full report: the grid decides
     thousands of times. Quadratic weighted kappa as scikit-learn computes it (tested)."""
-    severe = int(((gold - levels) >= 2).sum())
     level4 = gold == 4
-    recall = float((levels[level4] == 4).mean()) if level4.any() else 0.0
     observed = np.zeros((4, 4))
     np.add.at(observed, (gold - 1, levels - 1), 1)
     expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
     weights = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2
-    kappa = 1.0 - (weights * observed).sum() / (weights * expected).sum()
-    return (-severe, min(recall, LEVEL4_RECALL_TARGET), float(kappa))
+    return selection_key({  # the ranking rule itself lives in one place
+        "severe_under_calls": int(((gold - levels) >= 2).sum()),
+        "level4_recall": float((levels[level4] == 4).mean()) if level4.any() else None,
+        "quadratic_weighted_kappa": float(1.0 - (weights * observed).sum() / (weights * expected).sum()),
+    })
 
 
 def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:

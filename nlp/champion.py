@@ -49,6 +49,8 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
         corroboration=float(meta.get("corroboration", 0.0)),
         # models trained before catalogue 1.1.0 let only matches found twice skip corroboration
         counts_on_its_own=tuple(meta.get("counts_on_its_own", BEFORE_CATALOGUE_1_1)),
+        # models trained before the bar existed let those kinds count whatever the narrative said
+        counts_on_its_own_minimum=float(meta.get("counts_on_its_own_minimum", 0.0)),
     )
 
 

@@ -11,28 +11,32 @@ would be. Folds are stratified by y, and grouped when there are enough groups to
 from __future__ import annotations
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 
-def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0, groups=None) -> np.ndarray:
+def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0, groups=None, n_jobs: int | None = None) -> np.ndarray:
     """predict_proba for every row of X (a list of texts or an array), each from a model
     fitted on the other folds; folds are stratified by y, and hold whole groups when
-    `groups` has at least `folds` distinct values."""
+    `groups` has at least `folds` distinct values. `n_jobs` fits folds in parallel processes
+    (worth it for the narrative models' n-grams; the same folds and result either way)."""
     y = np.asarray(y, dtype=int)
     folds = max(2, min(folds, int(np.bincount(y)[np.unique(y)].min())))
     if groups is not None and len(set(groups)) >= folds:
         splits = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, np.asarray(groups))
     else:
         splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
-    probabilities = None
-    for fit_rows, held_rows in splits:
-        model = clone(estimator).fit(_rows(X, fit_rows), y[fit_rows])
-        held = model.predict_proba(_rows(X, held_rows))
-        if probabilities is None:
-            probabilities = np.zeros((len(y), held.shape[1]))
+    splits = list(splits)
+    held_out = Parallel(n_jobs=n_jobs)(delayed(_fit_and_predict)(estimator, X, y, fit_rows, held_rows) for fit_rows, held_rows in splits)
+    probabilities = np.zeros((len(y), held_out[0].shape[1]))
+    for (_, held_rows), held in zip(splits, held_out):
         probabilities[held_rows] = held
     return probabilities
+
+
+def _fit_and_predict(estimator, X, y, fit_rows, held_rows) -> np.ndarray:
+    return clone(estimator).fit(_rows(X, fit_rows), y[fit_rows]).predict_proba(_rows(X, held_rows))
 
 
 def _rows(X, indices: np.ndarray):

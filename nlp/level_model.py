@@ -184,6 +184,7 @@ class TrainedLevelModel:
         narrative=None,
         corroboration: float = 0.0,
         counts_on_its_own: tuple[str, ...] | None = None,
+        counts_on_its_own_minimum: float = 0.0,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -199,6 +200,8 @@ class TrainedLevelModel:
         self.corroboration = corroboration  # minimum narrative P(level >= k) for a level-k match to count
         # the kinds of level-4 match corroboration never sets aside (None: today's, nlp.verifier)
         self.counts_on_its_own = COUNTS_ON_ITS_OWN if counts_on_its_own is None else tuple(counts_on_its_own)
+        # the narrative P(level 4) below which even those kinds are set aside (0: never)
+        self.counts_on_its_own_minimum = counts_on_its_own_minimum
 
     def narrative_probabilities(self, texts: list[str]) -> list[np.ndarray | None]:
         """Per text, the narrative models' probabilities of levels 1-4 and of each tool (None
@@ -215,6 +218,7 @@ class TrainedLevelModel:
             indicators, similarity_bar=self.similarity_bar, verifier=self.verifier, verifier_threshold=self.verifier_threshold,
             theme_ids=self.theme_ids, narrative_probabilities=narrative_probabilities,
             corroboration=getattr(self, "corroboration", 0.0), counts_on_its_own=self.counts_on_its_own,
+            counts_on_its_own_minimum=getattr(self, "counts_on_its_own_minimum", 0.0),
         )
 
     def features(self, indicators, sentence_embeddings, narrative_probabilities: np.ndarray | None = None) -> np.ndarray:

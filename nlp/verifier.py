@@ -15,8 +15,11 @@ probability tuned on held-out cases. It may set aside a level-4 match found by o
 alone (similarity to a level-4 row, or a keyword), the main source of over-called child
 protection, except the kinds of match the model was trained to always count: found by both
 a keyword rule and similarity, and (a tuned choice) a Section 47 criterion or an
-immediate-risk indicator, or only those a keyword found. Set-aside matches stay visible to
-the screener, saying why.
+immediate-risk indicator, or only those a keyword found. Those kinds may face a lower bar of
+their own instead of none (`counts_on_its_own_minimum`, tuned): a criterion the narrative
+model all but rules out, such as a sentence merely resembling a Section 47 row, is set
+aside, while a merely doubted one still counts. Set-aside matches stay visible to the
+screener, saying why.
 """
 
 from __future__ import annotations
@@ -129,25 +132,33 @@ COUNTS_ON_ITS_OWN_CHOICES = (
 
 
 def corroborate(
-    indicators: list[IndicatorSuggestion], need_at_least: np.ndarray, minimum: float, counts_on_its_own=COUNTS_ON_ITS_OWN
+    indicators: list[IndicatorSuggestion], need_at_least: np.ndarray, minimum: float, counts_on_its_own=COUNTS_ON_ITS_OWN,
+    counts_on_its_own_minimum: float = 0.0,
 ) -> list[IndicatorSuggestion]:
     """Affirmed matches of level k >= 2 whose level is not corroborated by the narrative
     (P(level >= k) = need_at_least[k - 1] below `minimum`) become shown-not-counted, except
     level-4 matches of the kinds in `counts_on_its_own`: the narrative model, which learned
-    from a few hundred referrals, may not set those aside."""
+    from a few hundred referrals, may only set those aside below `counts_on_its_own_minimum`
+    (0, as models trained before it: never), and never a match found by both methods."""
     if minimum <= 0:
         return indicators
     unknown = set(counts_on_its_own) - set(KINDS)
     if unknown:  # a model from a newer release: refuse rather than silently set evidence aside
         raise ValueError(f"unknown kinds of level-4 match: {sorted(unknown)}")
+
+    def bar(indicator: IndicatorSuggestion) -> float:
+        if not _counts_on_its_own(indicator, counts_on_its_own):
+            return minimum
+        return 0.0 if _found_twice(indicator, counts_on_its_own) else min(counts_on_its_own_minimum, minimum)
+
     return [
         _set_aside(
             i,
             f"narrative {need_at_least[i.level - 1]:.2f}",
             f"the narrative model gives a level-{i.level} need a probability of {need_at_least[i.level - 1]:.2f}, "
-            f"below {minimum:.2f} tuned on held-out cases",
+            f"below {bar(i):.2f} tuned on held-out cases",
         )
-        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < minimum and not _counts_on_its_own(i, counts_on_its_own)
+        if i.affirmed and i.level >= 2 and need_at_least[i.level - 1] < bar(i)
         else i
         for i in indicators
     ]
@@ -163,6 +174,7 @@ def counted_matches(
     narrative_probabilities: np.ndarray | None,
     corroboration: float,
     counts_on_its_own=COUNTS_ON_ITS_OWN,
+    counts_on_its_own_minimum: float = 0.0,
 ) -> list[IndicatorSuggestion]:
     """The trained checks in order, as inference and training both apply them: the similarity
     bar, the candidate verifier, then corroboration by the narrative model; a match they find
@@ -173,7 +185,9 @@ def counted_matches(
     if verifier is not None:
         indicators = verify(indicators, verifier, verifier_threshold, theme_ids)
     if narrative_probabilities is not None:
-        indicators = corroborate(indicators, at_least(narrative_probabilities[None, :])[0], corroboration, counts_on_its_own)
+        indicators = corroborate(
+            indicators, at_least(narrative_probabilities[None, :])[0], corroboration, counts_on_its_own, counts_on_its_own_minimum
+        )
     return indicators
 
 
@@ -184,12 +198,16 @@ def _counts_on_its_own(indicator: IndicatorSuggestion, kinds) -> bool:
     section_47 = indicator.framework == "section_47"
     immediate_risk = "immediate_risk" in indicator.themes
     return (
-        (FOUND_TWICE in kinds and {"rule", "embedding"} <= set(indicator.matched_by))
+        _found_twice(indicator, kinds)
         or (SECTION_47 in kinds and section_47)
         or (IMMEDIATE_RISK in kinds and immediate_risk)
         or (SECTION_47_KEYWORD in kinds and section_47 and by_keyword)
         or (IMMEDIATE_RISK_KEYWORD in kinds and immediate_risk and by_keyword)
     )
+
+
+def _found_twice(indicator: IndicatorSuggestion, kinds) -> bool:
+    return indicator.level == 4 and FOUND_TWICE in kinds and {"rule", "embedding"} <= set(indicator.matched_by)
 
 
 def _set_aside(indicator: IndicatorSuggestion, trigger: str, why: str) -> IndicatorSuggestion:

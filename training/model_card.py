@@ -63,6 +63,14 @@ def _always_counting(params: dict) -> str:
     return ", or ".join(_ALWAYS_COUNTING.get(kind, kind) for kind in kinds)
 
 
+def _own_bar(params: dict) -> str:
+    minimum = float(params.get("counts_on_its_own_minimum", 0.0))  # runs before the lower bar lack it
+    if minimum <= 0:
+        return "always counts"
+    return (f"counts unless the narrative model gives level 4 a probability below {minimum:g} "
+            "(one found by both a keyword and similarity always counts)")
+
+
 def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -> str:
     name = settings.threshold_model_name
     version = client.get_model_version_by_alias(name, "champion")
@@ -84,7 +92,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         f"{_level3_floor(params.get('level3_threshold'))}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
-        f"at least this probability; a level-4 match always counts when it is {_always_counting(params)})",
+        f"at least this probability; a level-4 match {_own_bar(params)} when it is {_always_counting(params)})",
         f"- Narrative models: TF-IDF character and word n-grams; for the level, "
         f"{'cumulative (ordinal) logistic regressions' if params.get('narrative_ordinal') == 'True' else 'a multinomial logistic regression'} "
         f"(C={params.get('narrative_C')}), and a logistic regression for each tool ({params.get('narrative_tools')}); "

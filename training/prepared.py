@@ -37,16 +37,33 @@ class Prepared:
     floor: int
 
 
+def screen(items: list[Analysed], verifier, threshold: float, bar: float, themes: list[str]) -> list[list[IndicatorSuggestion]]:
+    """The first two trained checks (similarity bar, candidate verifier) of each case: tuning
+    applies them once per setting and corroborates many ways (the verifier is the slow part)."""
+    return [
+        counted_matches(
+            item.suggestion.indicators, similarity_bar=bar, verifier=verifier, verifier_threshold=threshold,
+            theme_ids=themes, narrative_probabilities=None, corroboration=0.0,
+        )
+        for item in items
+    ]
+
+
 def prepare(
     items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str],
-    counts_on_its_own: tuple[str, ...] = COUNTS_ON_ITS_OWN,
+    counts_on_its_own: tuple[str, ...] = COUNTS_ON_ITS_OWN, counts_on_its_own_minimum: float = 0.0,
+    screened: list[list[IndicatorSuggestion]] | None = None,
 ) -> list[Prepared]:
+    """Apply the trained checks in inference's order (nlp.verifier.counted_matches) and compute
+    each case's features and safety floor; `screened` is `screen(...)` of the same items,
+    threshold and bar, already computed."""
+    screened = screened if screened is not None else screen(items, verifier, threshold, bar, themes)
     prepared = []
-    for item in items:
+    for item, indicators in zip(items, screened):
         indicators = counted_matches(
-            item.suggestion.indicators, similarity_bar=bar, verifier=verifier, verifier_threshold=threshold,
+            indicators, similarity_bar=0.0, verifier=None, verifier_threshold=0.0,
             theme_ids=themes, narrative_probabilities=item.narrative, corroboration=corroboration,
-            counts_on_its_own=counts_on_its_own,
+            counts_on_its_own=counts_on_its_own, counts_on_its_own_minimum=counts_on_its_own_minimum,
         )
         features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
         prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))

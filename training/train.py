@@ -70,6 +70,7 @@ def candidate_labels(item: Analysed, facts: CatalogueFacts) -> tuple[list[np.nda
 
 
 EXEMPLAR_FOLDS = 5
+PARALLEL_FOLDS = 2  # the narrative models' cross-validation on this 2-core machine's two cores
 MIN_EXEMPLAR_WORDS = 3
 
 
@@ -193,7 +194,7 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
     fitted, held_out_columns = {}, {}
     for name, y in targets.items():
         model = NarrativeClassifier() if name == "level" else NarrativeToolClassifier()
-        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS, groups=authors(train))
+        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS, groups=authors(train), n_jobs=PARALLEL_FOLDS)
         held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
         fitted[name] = model.fit(texts, y)
         advance(1)
@@ -251,6 +252,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     best_threshold = settings_of.pop("verifier_threshold")
     corroboration = settings_of.pop("corroboration")
     counts_on_its_own = settings_of.pop("counts_on_its_own")
+    own_minimum = settings_of.pop("counts_on_its_own_minimum")
     feature_set = settings_of.pop("feature_set")
     best_params = {**settings_of, **FEATURE_SETS[feature_set]}
 
@@ -258,13 +260,14 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     with mlflow.start_run() as run:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
         prepared = {
-            name: prepare(analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes, counts_on_its_own)
+            name: prepare(analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes, counts_on_its_own, own_minimum)
             for name in analysed
         }
         model = fit_level_model(prepared["train"], best_params, layout, themes, version, verifier, best_threshold, best_bar)
         model.narrative = narrative
         model.corroboration = corroboration
         model.counts_on_its_own = counts_on_its_own  # as chosen in tuning
+        model.counts_on_its_own_minimum = own_minimum
         model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
@@ -273,7 +276,8 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         advance(1)
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
-            "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own), "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
+            "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
+            "counts_on_its_own_minimum": own_minimum, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
             "cv": 3, "cv_folds_hold": "whole authors (annotator)",
             "features": len(prepared["train"][0].features),
         })
@@ -300,6 +304,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         "params": {
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
             "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
+            "counts_on_its_own_minimum": own_minimum,
         },
         "held_out": held_out,
         "reports": reports,
@@ -338,6 +343,7 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
             "similarity_bar": model.similarity_bar,
             "corroboration": model.corroboration,
             "counts_on_its_own": list(model.counts_on_its_own),
+            "counts_on_its_own_minimum": model.counts_on_its_own_minimum,
             "theme_ids": model.theme_ids,
             "embedding_dimension": model.embedding_dimension,
             "model_version": version,

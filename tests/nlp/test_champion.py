@@ -29,3 +29,10 @@ def test_a_model_built_in_training_takes_todays_kinds():
     from nlp.level_model import TrainedLevelModel
 
     assert TrainedLevelModel(None, ["neglect"], 3, "v").counts_on_its_own == COUNTS_ON_ITS_OWN
+
+
+def test_a_model_without_the_lower_bar_lets_its_kinds_count_whatever_the_narrative_says(tmp_path):
+    _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN))
+    assert read_level_model(tmp_path, "threshold-assist/4").counts_on_its_own_minimum == 0.0
+    _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN), counts_on_its_own_minimum=0.05)
+    assert read_level_model(tmp_path, "threshold-assist/5").counts_on_its_own_minimum == 0.05

@@ -53,3 +53,12 @@ def test_too_few_groups_fall_back_to_stratified_folds():
     one_author = ["a"] * len(y)
     probabilities = out_of_fold_probabilities(LevelClassifier(C=10.0, n_pipeline_features=2), X, y, folds=5, groups=one_author)
     assert (np.argmax(probabilities, axis=1) + 1 == y).mean() > 0.9
+
+
+def test_folds_fitted_in_parallel_give_the_same_probabilities():
+    texts = [f"case{i} " + ("bruise baby unexplained" if i % 2 else "happy settled school") for i in range(24)]
+    y = [4 if i % 2 else 1 for i in range(24)]
+    groups = [f"author{i % 6}" for i in range(24)]
+    serial = out_of_fold_probabilities(NarrativeClassifier(min_df=1), texts, y, folds=3, groups=groups)
+    parallel = out_of_fold_probabilities(NarrativeClassifier(min_df=1), texts, y, folds=3, groups=groups, n_jobs=2)
+    assert np.array_equal(serial, parallel)

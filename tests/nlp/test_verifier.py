@@ -112,3 +112,29 @@ def test_an_unknown_kind_from_a_newer_model_is_refused_rather_than_ignored():
     criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
     with pytest.raises(ValueError, match="unknown kinds"):
         corroborate([criterion], np.array([1.0, 0.2, 0.05, 0.01]), 0.3, counts_on_its_own=("found_by_magic",))
+
+
+def test_kinds_that_count_on_their_own_face_their_lower_bar_but_a_match_found_twice_never_does():
+    from nlp.verifier import COUNTS_ON_ITS_OWN, corroborate
+
+    criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["embedding"], framework="section_47")
+    risk = make_indicator("th.emotional.l4.suicidal_thoughts", 4, matched_by=["rule"], themes=("immediate_risk",))
+    both = make_indicator("th.x.l4", 4, matched_by=["rule", "embedding"])
+    ordinary = make_indicator("th.y.l4", 4, matched_by=["rule"])
+    cases = [criterion, risk, both, ordinary]
+    all_but_ruled_out = np.array([1.0, 0.2, 0.05, 0.01])  # P(level 4) 0.01
+    doubted = np.array([1.0, 0.5, 0.2, 0.08])  # P(level 4) 0.08: below 0.3, above the lower bar
+    assert [i.affirmed for i in corroborate(cases, all_but_ruled_out, 0.3, COUNTS_ON_ITS_OWN, 0.05)] == [False, False, True, False]
+    assert [i.affirmed for i in corroborate(cases, doubted, 0.3, COUNTS_ON_ITS_OWN, 0.05)] == [True, True, True, False]
+    set_aside = corroborate(cases, all_but_ruled_out, 0.3, COUNTS_ON_ITS_OWN, 0.05)[0]
+    assert "below 0.05 tuned on held-out cases" in set_aside.explanation
+    # 0, the default and every earlier model's: those kinds count whatever the narrative says
+    assert [i.affirmed for i in corroborate(cases, all_but_ruled_out, 0.3, COUNTS_ON_ITS_OWN)] == [True, True, True, False]
+
+
+def test_the_lower_bar_is_never_above_the_ordinary_one():
+    from nlp.verifier import COUNTS_ON_ITS_OWN, corroborate
+
+    criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
+    need = np.array([1.0, 0.6, 0.4, 0.25])
+    assert corroborate([criterion], need, 0.2, COUNTS_ON_ITS_OWN, 0.3)[0].affirmed

@@ -52,3 +52,14 @@ def test_the_card_names_the_level_3_floor_or_its_absence():
 
     assert _level3_floor(None) == _level3_floor("None") == "no level-3 floor"
     assert _level3_floor("0.3") == "level 3 at least when P(level >= 3) reaches 0.3"
+
+
+def test_the_card_says_when_the_kinds_that_count_on_their_own_face_a_lower_bar():
+    from training.model_card import _own_bar
+
+    assert _own_bar({}) == "always counts"  # runs before the lower bar
+    assert _own_bar({"counts_on_its_own_minimum": "0.0"}) == "always counts"
+    assert _own_bar({"counts_on_its_own_minimum": "0.05"}) == (
+        "counts unless the narrative model gives level 4 a probability below 0.05 "
+        "(one found by both a keyword and similarity always counts)"
+    )

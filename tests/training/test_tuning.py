@@ -31,3 +31,10 @@ def test_quick_selection_key_agrees_with_the_full_report():
         full = selection_key(level_metrics(list(gold), list(levels)))
         assert quick[:2] == full[:2]
         assert abs(quick[2] - full[2]) < 1e-9
+
+
+def test_the_grid_tries_the_lower_bar_only_where_corroboration_is_on_and_starts_from_none():
+    from training.tuning import CORROBORATION, COUNTS_ON_ITS_OWN_MINIMUMS
+
+    assert COUNTS_ON_ITS_OWN_MINIMUMS[0] == 0.0 and 0.0 in CORROBORATION
+    assert all(0 <= m < min(c for c in CORROBORATION if c > 0) for m in COUNTS_ON_ITS_OWN_MINIMUMS)

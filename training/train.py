@@ -70,7 +70,7 @@ def candidate_labels(item: Analysed, facts: CatalogueFacts) -> tuple[list[np.nda
 
 
 EXEMPLAR_FOLDS = 5
-PARALLEL_FOLDS = 2  # the narrative models' cross-validation on this 2-core machine's two cores
+PARALLEL_FOLDS = 2  # the narrative models' folds and the tuning grid on this 2-core machine's two cores
 MIN_EXEMPLAR_WORDS = 3
 
 
@@ -233,20 +233,21 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     rows, row_cases = exemplar_rows(splits["train"], facts)
     exemplars = embed_exemplars(rows, encoder)
     analysed = {"train": cross_fitted_train(pipeline, splits["train"], exemplars, row_cases, progress)}
-    pipeline.use_exemplars(exemplars)
     evaluated_splits = [name for name in ("dev", "test") if splits[name]]
     analysed["test"] = []
-    for name in evaluated_splits:
-        analysed[name] = analyse(pipeline, splits[name], progress(f"analysing {name} narratives", len(splits[name])))
-    pipeline.use_exemplars(None)  # the guidance rules alone: the baseline every report is compared with
-    rules_analysed = {
-        name: analyse(pipeline, splits[name], progress(f"guidance-rules baseline on {name}", len(splits[name])))
-        for name in evaluated_splits
-    }
+    with encoder.remembering():  # dev and test are analysed twice: their sentences are encoded once
+        pipeline.use_exemplars(exemplars)
+        for name in evaluated_splits:
+            analysed[name] = analyse(pipeline, splits[name], progress(f"analysing {name} narratives", len(splits[name])))
+        pipeline.use_exemplars(None)  # the guidance rules alone: the baseline every report is compared with
+        rules_analysed = {
+            name: analyse(pipeline, splits[name], progress(f"guidance-rules baseline on {name}", len(splits[name])))
+            for name in evaluated_splits
+        }
 
     narrative = fit_narrative(analysed, progress)
     verifier = fit_verifier(analysed["train"], facts)
-    chosen, held_out = tune(analysed, verifier, layout, themes, progress)
+    chosen, held_out = tune(analysed, verifier, layout, themes, progress, n_jobs=PARALLEL_FOLDS)
     settings_of = dict(chosen)
     best_bar = settings_of.pop("similarity_bar")
     best_threshold = settings_of.pop("verifier_threshold")

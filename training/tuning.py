@@ -116,38 +116,55 @@ def quick_selection_key(gold: np.ndarray, levels: np.ndarray) -> tuple:
     })
 
 
-def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress) -> tuple[dict, dict]:
+def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress, n_jobs: int | None = None) -> tuple[dict, dict]:
     """Choose the matcher bar, verifier threshold, corroboration (and which level-4 matches it may
-    set aside only below a lower bar of their own), feature set, regularisation, calibration and decision rule on held-out cases (cross-validated train + dev). Returns the chosen
-    settings and the held-out level metrics they reach."""
+    set aside only below a lower bar of their own), feature set, regularisation, calibration and
+    decision rule on held-out cases (cross-validated train + dev). Returns the chosen settings
+    and the held-out level metrics they reach. `n_jobs` searches the (bar, threshold) pairs in
+    parallel processes; the choice is the same (ties go to the earlier setting either way)."""
+    from joblib import Parallel, delayed
+
     checks = [  # (corroboration, kinds, their bar): the kinds only matter when corroboration is on
         (corroboration, kinds, own_minimum)
         for corroboration in CORROBORATION
         for kinds in (COUNTS_ON_ITS_OWN_CHOICES if corroboration > 0 else COUNTS_ON_ITS_OWN_CHOICES[:1])
         for own_minimum in (COUNTS_ON_ITS_OWN_MINIMUMS if corroboration > 0 else COUNTS_ON_ITS_OWN_MINIMUMS[:1])
     ]
-    advance = progress("tuning on held-out cases", len(SIMILARITY_BARS) * len(VERIFIER_THRESHOLDS) * len(checks))
+    pairs = [(bar, threshold) for bar in SIMILARITY_BARS for threshold in VERIFIER_THRESHOLDS]
+    advance = progress("tuning on held-out cases", len(pairs) * len(checks))
+    search = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_best_for_pair)(analysed, verifier, layout, themes, bar, threshold, checks) for bar, threshold in pairs
+    )
     best_key, best = None, None
-    for bar in SIMILARITY_BARS:
-        for threshold in VERIFIER_THRESHOLDS:
-            screened = {name: screen(analysed[name], verifier, threshold, bar, themes) for name in ("train", "dev")}
-            for corroboration, kinds, own_minimum in checks:
-                train_prepared, dev_prepared = (
-                    prepare(analysed[name], verifier, threshold, bar, corroboration, layout.dimension, themes, kinds, own_minimum, screened[name])
-                    for name in ("train", "dev")
-                )
-                for feature_set, blocks in FEATURE_SETS.items():
-                    for classifier in CLASSIFIER_SETTINGS:
-                        estimator = level_classifier(layout, {**classifier, **blocks})
-                        probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
-                        for decision in DECISIONS:
-                            levels = estimator.set_params(**decision).decide(probabilities, rows)
-                            key = quick_selection_key(gold, levels)
-                            if best_key is None or key > best_key:
-                                best_key = key
-                                best = ({
-                                    "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
-                                    "counts_on_its_own": kinds, "counts_on_its_own_minimum": own_minimum, "feature_set": feature_set, **classifier, **decision,
-                                }, level_metrics(list(gold), list(levels)))
-                advance(1)
-    return best
+    for key, setting, levels in search:  # in the order of `pairs`
+        if best_key is None or key > best_key:
+            best_key, best = key, (setting, levels)
+        advance(len(checks))
+    setting, (gold, levels) = best
+    return setting, level_metrics(list(gold), list(levels))
+
+
+def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, threshold: float, checks) -> tuple:
+    """The best setting with this similarity bar and verifier threshold: (key, setting, (gold, levels))."""
+    screened = {name: screen(analysed[name], verifier, threshold, bar, themes) for name in ("train", "dev")}
+    best_key, best = None, None
+    for corroboration, kinds, own_minimum in checks:
+        train_prepared, dev_prepared = (
+            prepare(analysed[name], verifier, threshold, bar, corroboration, layout.dimension, themes, kinds, own_minimum, screened[name])
+            for name in ("train", "dev")
+        )
+        for feature_set, blocks in FEATURE_SETS.items():
+            for classifier in CLASSIFIER_SETTINGS:
+                estimator = level_classifier(layout, {**classifier, **blocks})
+                probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
+                for decision in DECISIONS:
+                    levels = estimator.set_params(**decision).decide(probabilities, rows)
+                    key = quick_selection_key(gold, levels)
+                    if best_key is None or key > best_key:
+                        best_key = key
+                        best = ({
+                            "similarity_bar": bar, "verifier_threshold": threshold, "corroboration": corroboration,
+                            "counts_on_its_own": kinds, "counts_on_its_own_minimum": own_minimum, "feature_set": feature_set,
+                            **classifier, **decision,
+                        }, (gold, levels))
+    return best_key, *best

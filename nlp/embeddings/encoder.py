@@ -9,7 +9,8 @@ sentences/s against ~180). The vectors are the model's own, batch make-up aside.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,10 +27,30 @@ class SentenceEncoder:
     fingerprint: str
     small_budget: int = 256  # padded tokens per batch for a single referral
     bulk_budget: int = 512  # padded tokens per batch for many referrals
+    memory: dict[str, np.ndarray] | None = field(default=None, repr=False)  # see remembering()
+
+    @contextmanager
+    def remembering(self):
+        """Within the block, each distinct sentence is encoded once: training analyses the
+        same dev and test narratives twice (with its examples, then as the guidance-rules
+        baseline). The memory holds narrative text, so it is dropped on leaving."""
+        self.memory = {}
+        try:
+            yield self
+        finally:
+            self.memory = None
 
     def encode(self, sentences: list[str]) -> np.ndarray:
         if not sentences:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.memory is None:
+            return self._encode(sentences)
+        missing = list(dict.fromkeys(s for s in sentences if s not in self.memory))
+        if missing:
+            self.memory.update(zip(missing, self._encode(missing)))
+        return np.stack([self.memory[s] for s in sentences])
+
+    def _encode(self, sentences: list[str]) -> np.ndarray:
         budget = self.small_budget if len(sentences) < SMALL_INPUT_SENTENCES else self.bulk_budget
         vectors = np.zeros((len(sentences), self.dimension), dtype=np.float32)
         for batch in self._batches(sentences, budget):

@@ -147,3 +147,32 @@ def test_embedding_matcher_suggest_many_matches_suggest(mini_pipeline):
         single = mini_pipeline.suggest(text)
         assert [i.id for i in batched.indicators] == [i.id for i in single.indicators]
         assert batched.level == single.level
+
+
+def test_a_remembering_encoder_encodes_each_sentence_once_and_forgets_on_leaving(encoder):
+    from nlp.embeddings.encoder import SentenceEncoder
+
+    class CountingModel:
+        def __init__(self, model):
+            self.model, self.texts = model, []
+            self.max_seq_length = model.max_seq_length
+
+        def encode(self, texts, **options):
+            self.texts += texts
+            return self.model.encode(texts, **options)
+
+        def get_embedding_dimension(self):
+            return self.model.get_embedding_dimension()
+
+    counting = CountingModel(encoder.model)
+    remembering = SentenceEncoder(counting, encoder.fingerprint)
+    sentences = ["Dad hit mum last night.", "The baby has a bruise.", "Dad hit mum last night."]
+    plain = remembering.encode(sentences)
+    assert len(counting.texts) == 3
+    counting.texts.clear()
+    with remembering.remembering():
+        first = remembering.encode(sentences)
+        again = remembering.encode(["The baby has a bruise.", "A new sentence."])
+    assert counting.texts == ["Dad hit mum last night.", "The baby has a bruise.", "A new sentence."]
+    assert np.allclose(first, plain, atol=1e-5) and np.array_equal(again[0], first[1])
+    assert remembering.memory is None

@@ -38,3 +38,46 @@ def test_the_grid_tries_the_lower_bar_only_where_corroboration_is_on_and_starts_
 
     assert COUNTS_ON_ITS_OWN_MINIMUMS[0] == 0.0 and 0.0 in CORROBORATION
     assert all(0 <= m < min(c for c in CORROBORATION if c > 0) for m in COUNTS_ON_ITS_OWN_MINIMUMS)
+
+
+def _analysed(n, seed):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from testkit import make_indicator
+
+    rng = np.random.default_rng(seed)
+    items = []
+    for k in range(n):
+        level = 1 + k % 4
+        narrative = np.abs(np.eye(4)[level - 1] + rng.normal(0, 0.4, 4))
+        narrative = np.concatenate([narrative / narrative.sum(), rng.uniform(0, 1, 2)])
+        indicators = [make_indicator(f"th.x{k}.l{level}", level, matched_by=["rule"] if k % 3 else ["embedding"], score=0.6 + 0.1 * (k % 4))]
+        items.append(SimpleNamespace(
+            case=SimpleNamespace(level=level, annotator=f"author-{k % 5}"),
+            suggestion=SimpleNamespace(indicators=indicators),
+            narrative=narrative,
+            sentence_embeddings=rng.normal(0, 1, (2, 3)),
+        ))
+    return items
+
+
+def test_searching_the_grid_in_parallel_chooses_what_the_serial_search_chooses():
+    from nlp.features import feature_names
+    from training.tuning import Layout, tune
+
+    themes = ["neglect"]
+    names = feature_names(themes, 3)
+    layout = Layout(names.index("safety_floor"), names.index("embedding_0"), 3)
+    analysed = {"train": _analysed(60, 0), "dev": _analysed(20, 1)}
+    steps = []
+
+    def progress(stage, total):
+        steps.append(total)
+        return lambda n: steps.append(n)
+
+    serial = tune(analysed, None, layout, themes, progress)
+    parallel = tune(analysed, None, layout, themes, progress, n_jobs=2)
+    assert serial == parallel
+    assert sum(steps[1:len(steps) // 2]) == steps[0]  # the progress display reaches its total

@@ -35,6 +35,22 @@ def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0, gr
     return probabilities
 
 
+ONE_SIDED_95 = 1.645  # z of a one-sided 95% confidence bound
+
+
+def recall_lower_bound(hits: int, total: int, z: float = ONE_SIDED_95) -> float:
+    """The Wilson score lower confidence bound of a recall of hits/total: how low the recall
+    of new cases could plausibly be. A safety target (level-4 recall, tool recall) chosen on
+    held-out cases must hold at this bound, not only on average, or it is missed on a new
+    sample about half the time. Without cases, 0."""
+    if total <= 0:
+        return 0.0
+    p = hits / total
+    centre = p + z * z / (2 * total)
+    spread = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return float((centre - spread) / (1 + z * z / total))
+
+
 def _fit_and_predict(estimator, X, y, fit_rows, held_rows) -> np.ndarray:
     return clone(estimator).fit(_rows(X, fit_rows), y[fit_rows]).predict_proba(_rows(X, held_rows))
 

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from nlp.held_out import out_of_fold_probabilities
+from nlp.held_out import out_of_fold_probabilities, recall_lower_bound
 
 TOOLS = ("CSE", "COG")
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
@@ -42,15 +42,17 @@ def fit_trigger(tool: str, X: np.ndarray, y: np.ndarray, C: float = 0.1) -> Pipe
 
 
 def choose_threshold(probabilities: np.ndarray, y: np.ndarray, target_recall: float = 0.95, already=None) -> float:
-    """The highest threshold whose recall on held-out cases reaches the target (the most
-    precise one that is still safe); positives the guidance's own triggers already flag
-    (`already`) count as recalled at any threshold. Without positives, the most cautious."""
+    """The highest threshold whose recall on held-out cases reaches the target at its lower 95%
+    confidence bound (the most precise one that is still safe on new cases, not only on
+    these); positives the guidance's own triggers already flag (`already`) count as recalled
+    at any threshold. Without positives, or if none reaches it, the most cautious."""
     positives = y.astype(bool)
     if not positives.any():
         return THRESHOLDS[0]
     caught = np.zeros(len(y), dtype=bool) if already is None else np.asarray(already, dtype=bool)
     for threshold in sorted(THRESHOLDS, reverse=True):
-        if ((probabilities >= threshold) | caught)[positives].mean() >= target_recall:
+        hits = int(((probabilities >= threshold) | caught)[positives].sum())
+        if recall_lower_bound(hits, int(positives.sum())) >= target_recall:
             return threshold
     return THRESHOLDS[0]
 

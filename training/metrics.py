@@ -26,6 +26,7 @@ def level_metrics(gold: list[int], predicted: list[int]) -> dict:
         "macro_f1": float(f1_score(gold_a, pred_a, labels=LEVELS, average="macro", zero_division=0)),
         "quadratic_weighted_kappa": float(cohen_kappa_score(gold_a, pred_a, labels=LEVELS, weights="quadratic")),
         "level4_recall": float(recall_score(l4, pred_a == 4, zero_division=0)) if l4.any() else None,
+        "level4_cases": int(l4.sum()),
         "under_call_rate": float(under.mean()),
         "severe_under_calls": int(severe.sum()),
         "over_call_rate": float((pred_a > gold_a).mean()),

@@ -62,3 +62,14 @@ def test_folds_fitted_in_parallel_give_the_same_probabilities():
     serial = out_of_fold_probabilities(NarrativeClassifier(min_df=1), texts, y, folds=3, groups=groups)
     parallel = out_of_fold_probabilities(NarrativeClassifier(min_df=1), texts, y, folds=3, groups=groups, n_jobs=2)
     assert np.array_equal(serial, parallel)
+
+
+def test_the_recall_lower_bound_is_below_the_recall_and_tightens_with_more_cases():
+    from nlp.held_out import recall_lower_bound
+
+    assert recall_lower_bound(0, 0) == 0.0
+    assert recall_lower_bound(97, 100) < 0.97
+    assert abs(recall_lower_bound(97, 100) - 0.9273) < 1e-3  # Wilson score, one-sided 95%
+    assert recall_lower_bound(970, 1000) > recall_lower_bound(97, 100)
+    assert 0.5 < recall_lower_bound(3, 3) < 0.6  # three of three says little
+    assert recall_lower_bound(100, 100) < 1.0

@@ -9,28 +9,36 @@ from nlp.suggestion import Evidence, ScreeningToolSuggestion
 from nlp.tool_model import choose_threshold, learned_tools, train_triggers
 
 
-def test_the_threshold_is_the_most_precise_one_that_keeps_recall():
-    probabilities = np.array([0.9, 0.8, 0.42, 0.3, 0.1, 0.05])
-    y = np.array([1, 1, 1, 0, 0, 0])
+def _held_out(low_positive: float):
+    """100 positives (97 at 0.9, 3 at `low_positive`) and 100 negatives at 0.3 or below."""
+    probabilities = np.array([0.9] * 97 + [low_positive] * 3 + [0.3] * 50 + [0.1] * 50)
+    return probabilities, np.array([1] * 100 + [0] * 100)
+
+
+def test_the_threshold_is_the_most_precise_one_that_keeps_recall_at_its_lower_confidence_bound():
+    probabilities, y = _held_out(0.42)
+    # at 0.9 recall is 0.97 on these cases, but its lower 95% bound is 0.93: not safe enough
     assert choose_threshold(probabilities, y, target_recall=0.95) == 0.4
-    assert choose_threshold(probabilities, y, target_recall=0.6) == 0.8
-    assert choose_threshold(probabilities, np.zeros(6), target_recall=0.95) == 0.05
+    assert choose_threshold(probabilities, y, target_recall=0.6) == 0.9
+    assert choose_threshold(probabilities, np.zeros(200), target_recall=0.95) == 0.05
+    # three positives are too few to show 0.95 at any threshold: the most cautious one
+    assert choose_threshold(np.array([0.9, 0.8, 0.42, 0.3]), np.array([1, 1, 1, 0]), target_recall=0.95) == 0.05
 
 
 def test_positives_the_guidance_already_flags_count_as_recalled_at_any_threshold():
-    probabilities = np.array([0.9, 0.8, 0.12, 0.3, 0.1, 0.05])
-    y = np.array([1, 1, 1, 0, 0, 0])
+    probabilities, y = _held_out(0.12)
     assert choose_threshold(probabilities, y, target_recall=0.95) == 0.1
-    # the third positive is flagged by the rules anyway: the trigger may be more precise
-    assert choose_threshold(probabilities, y, target_recall=0.95, already=[False, False, True, False, False, False]) == 0.8
+    # the three low positives are flagged by the rules anyway: the trigger may be more precise
+    already = [False] * 97 + [True] * 3 + [False] * 100
+    assert choose_threshold(probabilities, y, target_recall=0.95, already=already) == 0.9
 
 
 def test_thresholds_are_chosen_on_cross_validated_train_as_well_as_dev():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, 4))
     required = [{"COG"} if x[0] + 0.8 * rng.normal() > 0.8 else set() for x in X]
-    X_dev = rng.normal(size=(40, 4))
-    required_dev = [{"COG"} if x[0] > 1.5 else set() for x in X_dev]  # an easy dev split
+    X_dev = rng.normal(size=(400, 4))  # enough positives (about 60) for the recall bound to reach 0.95
+    required_dev = [{"COG"} if x[0] > 1.0 else set() for x in X_dev]  # an easy dev split
     chosen = train_triggers(X, required, X_dev, required_dev)[0].threshold
     dev_only = train_triggers(X, required, X_dev, required_dev, folds=1)[0].threshold
     assert chosen < dev_only  # the harder cross-validated train cases ask for a more cautious threshold

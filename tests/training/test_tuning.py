@@ -1,8 +1,8 @@
 from training.tuning import LEVEL4_RECALL_TARGET, selection_key
 
 
-def _metrics(severe, recall, kappa):
-    return {"severe_under_calls": severe, "level4_recall": recall, "quadratic_weighted_kappa": kappa}
+def _metrics(severe, recall, kappa, cases=400):
+    return {"severe_under_calls": severe, "level4_recall": recall, "quadratic_weighted_kappa": kappa, "level4_cases": cases}
 
 
 def test_settings_are_ranked_safety_first():
@@ -12,9 +12,18 @@ def test_settings_are_ranked_safety_first():
 
 
 def test_level4_recall_beyond_the_target_is_not_bought_with_agreement():
-    at_target = _metrics(0, LEVEL4_RECALL_TARGET, 0.80)
+    at_target = _metrics(0, 0.99, 0.80)  # lower 95% bound over 400 cases: 0.977
     beyond = _metrics(0, 1.0, 0.70)
     assert selection_key(at_target) > selection_key(beyond)
+
+
+def test_level4_recall_counts_at_its_lower_confidence_bound_so_just_reaching_the_target_is_not_enough():
+    just = _metrics(0, LEVEL4_RECALL_TARGET, 0.80)  # 388 of 400: the bound is 0.955
+    with_margin = _metrics(0, 0.985, 0.76)  # 394 of 400: the bound is 0.971
+    assert selection_key(with_margin) > selection_key(just)
+    assert selection_key(just)[1] < LEVEL4_RECALL_TARGET <= selection_key(with_margin)[1]
+    # the same recall over fewer cases is less certain
+    assert selection_key(_metrics(0, 0.985, 0.76, cases=60))[1] < selection_key(with_margin)[1]
 
 
 def test_quick_selection_key_agrees_with_the_full_report():

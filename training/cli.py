@@ -87,6 +87,47 @@ def validate(path: Annotated[Path, typer.Argument(help="Annotated cases (JSONL).
     typer.echo(f"{len(cases)} case(s) ok")
 
 
+@annotations_app.command("agreement")
+def review_agreement(
+    review: Annotated[Path, typer.Argument(help="A blind second annotator's labels (JSONL review lines).")],
+    corpus: Annotated[Optional[Path], typer.Option(help="Annotated cases, file or folder (default annotations/).")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the report as JSON.")] = None,
+) -> None:
+    """Agreement of a blind second review with the corpus labels (GUIDELINES section 13): level,
+    level 4, tools and immediate risk. Case ids only, never narrative text."""
+    from training.review import agreement, read_review
+    from training.settings import get_settings
+
+    if not review.is_file():
+        typer.echo(f"error: no such file: {review}", err=True)
+        raise typer.Exit(2)
+    cases = _read_cases(corpus or get_settings().threshold_annotations_dir, None)
+    lines, problems = read_review(review, {c.id for c in cases})
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {review}", err=True)
+        raise typer.Exit(1)
+    report = agreement(cases, lines)
+    if json_out:
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+    def figure(value):
+        return "n/a" if value is None else f"{value:.3f}"
+
+    typer.echo(f"{report['n']} case(s) reviewed blind")
+    typer.echo(f"level: exact {figure(report['level_exact'])}, within one {figure(report['level_within_one'])}, "
+               f"quadratic weighted kappa {figure(report['level_quadratic_weighted_kappa'])}")
+    typer.echo(f"level 4: {figure(report['level4_gold_found_by_second'])} of gold level-4 cases also level 4 in review; "
+               f"{figure(report['level4_second_found_in_gold'])} of review level-4 cases level 4 in gold")
+    typer.echo(f"immediate risk kappa {figure(report['immediate_risk_kappa'])}")
+    for tool, values in report["tools"].items():
+        typer.echo(f"{tool} required: agreement {figure(values['agreement'])}, kappa {figure(values['kappa'])}")
+    if report["level_disagreements"]:
+        typer.echo("level disagreements (id gold->review): " + ", ".join(
+            f"{d['id']} {d['gold']}->{d['second']}" for d in report["level_disagreements"]))
+
+
 @annotations_app.command("split")
 def split(
     directory: Annotated[Optional[Path], typer.Argument(help="Folder of annotation files (default annotations/).")] = None,

@@ -82,3 +82,14 @@ def test_the_command_reports_agreement_and_refuses_a_bad_review(tmp_path):
     refused = subprocess.run([threshold, "annotations", "agreement", str(bad), "--corpus", str(corpus)],
                              capture_output=True, text=True, env=env, timeout=300)
     assert refused.returncode == 1 and "not a case of the corpus" in refused.stderr
+
+
+def test_the_committed_second_review_names_corpus_cases_only_and_reads_cleanly():
+    from training.dataset import load_corpus
+
+    cases = load_corpus(REPO / "annotations").cases
+    for path in sorted((REPO / "annotations" / "second_review").glob("*.jsonl")):
+        lines, problems = read_review(path, {c.id for c in cases})
+        assert problems == [] and lines
+        report = agreement(list(cases), lines)
+        assert report["n"] == len(lines) and all(c.split != "test" for c in cases if c.id in {r.id for r in lines})

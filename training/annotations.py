@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Model = TypeVar("Model", bound=BaseModel)
 
 TRAP_TYPES = (
     "negation", "historical", "hypothetical", "other_person", "uncertain", "reported_speech", "minimising",
@@ -91,27 +93,30 @@ class AnnotationError(ValueError):
         self.problems = problems
 
 
-def validate_file(path: Path, catalogue_ids: set[str] | None = None) -> tuple[list[AnnotatedCase], list[str]]:
-    """Parse every line; return the good cases and every problem as 'FILE:LINE: message'."""
-    cases, problems, seen = [], [], {}
+def validated_lines(path: Path, model: type[Model], problems: list[str], whole: str = "case") -> Iterator[tuple[str, int, Model]]:
+    """Each non-blank line of a JSONL file read as `model`, with its 'FILE:LINE' and line number. A line that is
+    not UTF-8, not JSON or not a valid `model` is skipped, and its problems are appended to
+    `problems` as 'FILE:LINE: message' (`whole` names a problem of the line as a whole)."""
     for number, raw in enumerate(path.read_bytes().splitlines(), start=1):
         where = f"{path.name}:{number}"
         if not raw.strip():
             continue
         try:
-            data = json.loads(raw.decode("utf-8"))
-            case = AnnotatedCase.model_validate(data)
+            yield where, number, model.model_validate(json.loads(raw.decode("utf-8")))
         except UnicodeDecodeError:
             problems.append(f"{where}: not valid UTF-8")
-            continue
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: bad JSON ({exc.msg})")
-            continue
         except ValidationError as exc:
             for error in exc.errors():
-                field = ".".join(str(p) for p in error["loc"]) or "case"
+                field = ".".join(str(p) for p in error["loc"]) or whole
                 problems.append(f"{where}: {field}: {error['msg']}")
-            continue
+
+
+def validate_file(path: Path, catalogue_ids: set[str] | None = None) -> tuple[list[AnnotatedCase], list[str]]:
+    """Parse every line; return the good cases and every problem as 'FILE:LINE: message'."""
+    cases, problems, seen = [], [], {}
+    for where, number, case in validated_lines(path, AnnotatedCase, problems):
         if case.id in seen:
             problems.append(f"{where}: duplicate id {case.id!r} (first on line {seen[case.id]})")
         seen.setdefault(case.id, number)

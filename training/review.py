@@ -9,16 +9,14 @@ Outputs name case ids only, never narrative text.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sklearn.metrics import cohen_kappa_score
 
-from training.annotations import AnnotatedCase
-
-TOOLS = ("CSE", "COG")
+from training.annotations import AnnotatedCase, validated_lines
+from training.metrics import TOOLS
 
 
 class ReviewLine(BaseModel):
@@ -44,25 +42,13 @@ class ReviewLine(BaseModel):
 
 def read_review(path: Path, case_ids: set[str]) -> tuple[list[ReviewLine], list[str]]:
     """The review lines and every problem, each with its line number (unknown or repeated case
-    ids, invalid JSON or fields)."""
+    ids, and what the annotations reader reports: not UTF-8, not JSON, invalid fields)."""
     lines, problems, seen = [], [], set()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            line = ReviewLine.model_validate(json.loads(raw))
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{number}: not JSON ({exc.msg})")
-            continue
-        except ValidationError as exc:
-            for error in exc.errors():
-                where = ".".join(str(part) for part in error["loc"]) or "line"
-                problems.append(f"{path}:{number}: {where}: {error['msg']}")
-            continue
+    for where, _, line in validated_lines(path, ReviewLine, problems, whole="line"):
         if line.id not in case_ids:
-            problems.append(f"{path}:{number}: id {line.id!r} is not a case of the corpus")
+            problems.append(f"{where}: id {line.id!r} is not a case of the corpus")
         elif line.id in seen:
-            problems.append(f"{path}:{number}: id {line.id!r} is reviewed twice")
+            problems.append(f"{where}: id {line.id!r} is reviewed twice")
         else:
             seen.add(line.id)
             lines.append(line)

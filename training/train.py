@@ -70,7 +70,7 @@ def candidate_labels(item: Analysed, facts: CatalogueFacts) -> tuple[list[np.nda
 
 
 EXEMPLAR_FOLDS = 5
-PARALLEL_FOLDS = 2  # the narrative models' folds and the tuning grid on this 2-core machine's two cores
+PARALLEL_JOBS = 2  # processes for the narrative models' folds and the tuning grid: this machine's two cores
 MIN_EXEMPLAR_WORDS = 3
 
 
@@ -194,7 +194,7 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
     fitted, held_out_columns = {}, {}
     for name, y in targets.items():
         model = NarrativeClassifier() if name == "level" else NarrativeToolClassifier()
-        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS, groups=authors(train), n_jobs=PARALLEL_FOLDS)
+        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS, groups=authors(train), n_jobs=PARALLEL_JOBS)
         held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
         fitted[name] = model.fit(texts, y)
         advance(1)
@@ -247,7 +247,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
 
     narrative = fit_narrative(analysed, progress)
     verifier = fit_verifier(analysed["train"], facts)
-    chosen, held_out = tune(analysed, verifier, layout, themes, progress, n_jobs=PARALLEL_FOLDS)
+    chosen, held_out = tune(analysed, verifier, layout, themes, progress, n_jobs=PARALLEL_JOBS)
     settings_of = dict(chosen)
     best_bar = settings_of.pop("similarity_bar")
     best_threshold = settings_of.pop("verifier_threshold")

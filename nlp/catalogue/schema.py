@@ -56,7 +56,7 @@ class MatchingHints(BaseModel):
     )
     exclude: tuple[str, ...] = Field(
         default=(),
-        description="Phrases that, in the same sentence, mean a keyword hit is not this concern.",
+        description="Phrases that, in the same sentence, mean a keyword or similarity hit is not this concern.",
     )
 
     @field_validator("patterns", "paraphrases", "exclude")

@@ -129,6 +129,9 @@ class IndicatorEmbeddingMatcher:
         best_level_1 = max(
             (h["score"] for h in hits if self.index.row_level[h["corpus_id"]] == 1), default=-1.0
         )
+        # An entry's exclusion phrase in this sentence ("FGM awareness", "mum has had FGM") rules the
+        # entry out here for similarity as for keywords (set by indicator_keywords, which runs first).
+        excluded = (span.doc._.excluded_entries or {}).get(span.sent.start, set())
         chosen: dict[str, Span] = {}
         for hit in hits:  # already sorted by score, best first
             if hit["score"] < self.minimum or len(chosen) >= self.top_k:
@@ -137,7 +140,7 @@ class IndicatorEmbeddingMatcher:
             level = self.index.row_level[hit["corpus_id"]]
             if hit["score"] < self.level_thresholds.get(level, self.threshold):
                 continue
-            if entry_id in chosen or (level > 1 and hit["score"] <= best_level_1 - self.level_1_margin):
+            if entry_id in excluded or entry_id in chosen or (level > 1 and hit["score"] <= best_level_1 - self.level_1_margin):
                 continue
             candidate = Span(span.doc, span.start, span.end, label=entry_id)
             add_candidate(

@@ -61,5 +61,7 @@ def set_extensions() -> None:
                 Span.set_extension(name, default=False)
     if not Doc.has_extension("candidate_matches"):
         Doc.set_extension("candidate_matches", default=None)
+    if not Doc.has_extension("excluded_entries"):
+        Doc.set_extension("excluded_entries", default=None)  # sentence start -> entry ids excluded there
     if not Doc.has_extension("sentence_embeddings"):
         Doc.set_extension("sentence_embeddings", default=None)

@@ -1,5 +1,8 @@
 """Keyword rules: the catalogue's patterns (and lexicon abbreviations) as a PhraseMatcher on stems.
 
+An entry's `exclude` phrases rule out that entry in their sentence: this component drops its
+own hits there and records the sentences (`doc._.excluded_entries`) for the similarity matcher.
+
 Each hit becomes a candidate span labelled with the catalogue id in the
 `indicator_candidates` span group, for context to weigh and fusion to explain.
 """
@@ -63,8 +66,12 @@ class IndicatorKeywordMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         excluded_sentences: dict[str, set[int]] = defaultdict(set)
+        excluded_entries: dict[int, set[str]] = defaultdict(set)
         for match_id, start, _end in self.excluder(doc):
-            excluded_sentences[self.nlp.vocab.strings[match_id]].add(doc[start].sent.start)
+            entry_id, sentence = self.nlp.vocab.strings[match_id], doc[start].sent.start
+            excluded_sentences[entry_id].add(sentence)
+            excluded_entries[sentence].add(entry_id)
+        doc._.excluded_entries = dict(excluded_entries)  # the similarity matcher honours them too
 
         spans = [] if self.overwrite or CANDIDATES_GROUP not in doc.spans else list(doc.spans[CANDIDATES_GROUP])
         if self.overwrite:

@@ -153,3 +153,10 @@ def test_expand_abbreviations_replaces_each_known_expansion():
 def test_lexicon_neet_expansion_is_one_phrase():
     # A YAML flow list splits on commas: the phrase must be quoted to stay whole.
     assert lexicon()["abbreviations"]["neet"] == ["not in education, employment or training"]
+
+
+def test_keyword_matcher_records_excluded_sentences_for_the_similarity_matcher(manifest):
+    nlp = make_nlp(entry("t.cse", ["child sexual exploitation"], exclude=["awareness week"]), manifest=manifest)
+    doc = nlp("Police now suspect CSE. The school held a CSE awareness week.")
+    second = list(doc.sents)[1].start
+    assert doc._.excluded_entries == {second: {"t.cse"}}

@@ -9,7 +9,7 @@ def test_health_and_readiness(api):
     assert api.get("/healthz").json() == {"status": "ok"}
     ready = api.get("/readyz").json()
     assert ready["ready"] is True and ready["checks"] == {"database": True, "pipeline": True}
-    assert ready["model_version"] == "guidance-rules" and ready["catalogue_version"].startswith("1.3.0+")
+    assert ready["model_version"] == "guidance-rules" and ready["catalogue_version"].startswith("1.4.0+")
 
 
 def test_metrics_count_requests_suggestion_latency_and_overrides(api):

@@ -95,6 +95,30 @@ def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], de
     return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
 
 
+def depends_on_setting(blocks: dict) -> bool:
+    """Whether a feature set's held-out probabilities change with the matcher bar, verifier and
+    corroboration: only the pipeline features do. The narrative model's probabilities and the
+    narrative embedding are the same under every setting (the floor, which does change, is
+    applied in the decision, after the probabilities)."""
+    return bool(blocks["use_pipeline"])
+
+
+def _rows_and_gold(train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
+    items = train + dev
+    return np.stack([p.features for p in items]), np.array([p.analysed.case.level for p in items])
+
+
+def setting_free_probabilities(analysed: dict[str, list[Analysed]], layout: Layout, themes: list[str]) -> dict[tuple[str, int], np.ndarray]:
+    """Held-out probabilities of the feature sets that no setting changes, per (feature set,
+    classifier setting index): fitted once for the whole grid instead of once per setting."""
+    train, dev = (prepare(analysed[name], None, 0.0, 0.0, 0.0, layout.dimension, themes) for name in ("train", "dev"))
+    return {
+        (feature_set, index): held_out_probabilities(level_classifier(layout, {**classifier, **blocks}), train, dev)[0]
+        for feature_set, blocks in FEATURE_SETS.items() if not depends_on_setting(blocks)
+        for index, classifier in enumerate(CLASSIFIER_SETTINGS)
+    }
+
+
 def selection_key(level: dict) -> tuple:
     """Safety first: fewest severe under-calls, level-4 recall up to the target, then agreement
     (beyond the target, more level-4 recall is not bought with over-calling). The recall
@@ -137,8 +161,9 @@ def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: 
     ]
     pairs = [(bar, threshold) for bar in SIMILARITY_BARS for threshold in VERIFIER_THRESHOLDS]
     advance = progress("tuning on held-out cases", len(pairs) * len(checks))
+    fixed = setting_free_probabilities(analysed, layout, themes)
     search = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_best_for_pair)(analysed, verifier, layout, themes, bar, threshold, checks) for bar, threshold in pairs
+        delayed(_best_for_pair)(analysed, verifier, layout, themes, bar, threshold, checks, fixed) for bar, threshold in pairs
     )
     best_key, best = None, None
     for key, setting, levels in search:  # in the order of `pairs`
@@ -149,8 +174,10 @@ def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: 
     return setting, level_metrics(list(gold), list(levels))
 
 
-def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, threshold: float, checks) -> tuple:
-    """The best setting with this similarity bar and verifier threshold: (key, setting, (gold, levels))."""
+def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, threshold: float, checks, fixed=None) -> tuple:
+    """The best setting with this similarity bar and verifier threshold: (key, setting, (gold, levels)).
+    `fixed`: setting_free_probabilities, reused for the feature sets no setting changes."""
+    fixed = fixed or {}
     screened = {name: screen(analysed[name], verifier, threshold, bar, themes) for name in ("train", "dev")}
     best_key, best = None, None
     for corroboration, kinds, own_minimum in checks:
@@ -159,9 +186,13 @@ def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, thres
             for name in ("train", "dev")
         )
         for feature_set, blocks in FEATURE_SETS.items():
-            for classifier in CLASSIFIER_SETTINGS:
+            for index, classifier in enumerate(CLASSIFIER_SETTINGS):
                 estimator = level_classifier(layout, {**classifier, **blocks})
-                probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
+                if (feature_set, index) in fixed:
+                    probabilities = fixed[feature_set, index]
+                    rows, gold = _rows_and_gold(train_prepared, dev_prepared)  # this setting's floors
+                else:
+                    probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
                 for decision in DECISIONS:
                     levels = estimator.set_params(**decision).decide(probabilities, rows)
                     key = quick_selection_key(gold, levels)

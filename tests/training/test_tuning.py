@@ -90,3 +90,39 @@ def test_searching_the_grid_in_parallel_chooses_what_the_serial_search_chooses()
     parallel = tune(analysed, None, layout, themes, progress, n_jobs=2)
     assert serial == parallel
     assert sum(steps[1:len(steps) // 2]) == steps[0]  # the progress display reaches its total
+
+
+def test_the_setting_free_probabilities_fitted_once_choose_what_refitting_per_setting_chooses():
+    from nlp.features import feature_names
+    import numpy as np
+
+    from training.prepared import prepare
+    from training.tuning import (
+        CLASSIFIER_SETTINGS, CORROBORATION, FEATURE_SETS, Layout, _best_for_pair, depends_on_setting,
+        held_out_probabilities, level_classifier, setting_free_probabilities,
+    )
+
+    themes = ["neglect"]
+    names = feature_names(themes, 3)
+    layout = Layout(names.index("safety_floor"), names.index("embedding_0"), 3)
+    analysed = {"train": _analysed(60, 0), "dev": _analysed(20, 1)}
+    checks = [(c, ("found_twice",), 0.0) for c in CORROBORATION]
+    fixed = setting_free_probabilities(analysed, layout, themes)
+    assert fixed and {name for name, _ in fixed} == {n for n, b in FEATURE_SETS.items() if not depends_on_setting(b)}
+    for corroboration in (0.5, 0.7):  # the probabilities a setting would refit are the ones fitted once
+        train, dev = (prepare(analysed[n], None, 0.0, 0.64, corroboration, 3, themes) for n in ("train", "dev"))
+        for (name, index), probabilities in fixed.items():
+            estimator = level_classifier(layout, {**CLASSIFIER_SETTINGS[index], **FEATURE_SETS[name]})
+            assert np.array_equal(held_out_probabilities(estimator, train, dev)[0], probabilities)
+    for bar in (0.0, 0.64):
+        refitted = _best_for_pair(analysed, None, layout, themes, bar, 0.0, checks)
+        reused = _best_for_pair(analysed, None, layout, themes, bar, 0.0, checks, fixed)
+        assert refitted[0] == reused[0] and refitted[1] == reused[1]
+        assert all((a == b).all() for a, b in zip(refitted[2], reused[2]))
+
+
+def test_only_the_pipeline_features_depend_on_the_setting():
+    from training.tuning import depends_on_setting
+
+    assert depends_on_setting({"use_pipeline": True, "use_embedding": False, "use_narrative": True})
+    assert not depends_on_setting({"use_pipeline": False, "use_embedding": True, "use_narrative": True})

@@ -15,6 +15,13 @@ def _fmt(value) -> str:
     return "n/a" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
 
 
+def level4_hits(level: dict) -> str:
+    """Level-4 recall as counts ("32 of 33 level-4 cases"): with a few dozen cases a rounded
+    recall can read as a target met when it is one case short."""
+    row = level["confusion"][3]
+    return f"{row[3]} of {sum(row)} level-4 cases"
+
+
 def _failure_modes(report: dict) -> list[str]:
     """Plain statements drawn from the test-split errors."""
     level = report["level"]
@@ -118,7 +125,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         "## Metrics on the test split",
         "",
         f"Level: accuracy {_fmt(level['accuracy'])}, macro-F1 {_fmt(level['macro_f1'])}, quadratic weighted kappa "
-        f"{_fmt(level['quadratic_weighted_kappa'])}, level-4 recall {_fmt(level['level4_recall'])}, under-call rate "
+        f"{_fmt(level['quadratic_weighted_kappa'])}, level-4 recall {_fmt(level['level4_recall'])} ({level4_hits(level)}), under-call rate "
         f"{_fmt(level['under_call_rate'])}, severe under-calls {level['severe_under_calls']}, calibration error {_fmt(report['calibration_ece'])}.",
         "",
         "| gold level | recall | cases |",

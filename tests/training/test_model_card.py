@@ -63,3 +63,9 @@ def test_the_card_says_when_the_kinds_that_count_on_their_own_face_a_lower_bar()
         "counts unless the narrative model gives level 4 a probability below 0.05 "
         "(one found by both a keyword and similarity always counts)"
     )
+
+
+def test_level_4_recall_is_given_as_counts_too():
+    from training.model_card import level4_hits
+
+    assert level4_hits({"confusion": [[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 1, 32]]}) == "32 of 33 level-4 cases"

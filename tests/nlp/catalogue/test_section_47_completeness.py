@@ -100,9 +100,11 @@ def test_entries_follow_document_order_and_id_scheme():
 def test_every_criterion_has_rich_hints():
     problems = []
     for e in _entries():
-        # up to 10: a criterion may need spelling variants ("non-mobile", "non mobile") beside its ideas
-        if not 3 <= len(e.hints.patterns) <= 10:
-            problems.append(f"{e.id}: {len(e.hints.patterns)} patterns (want 3-10)")
+        # up to 10: a criterion may need spelling variants ("non-mobile", "non mobile") beside its ideas;
+        # up to 20 from catalogue 1.4.0, for a disclosure in children's own words ("secret game", "comes
+        # in my bed"), each counted against level 1-3 train and dev cases first (test_keyword_precision)
+        if not 3 <= len(e.hints.patterns) <= 20:
+            problems.append(f"{e.id}: {len(e.hints.patterns)} patterns (want 3-20)")
         if not 3 <= len(e.hints.paraphrases) <= 4:
             problems.append(f"{e.id}: {len(e.hints.paraphrases)} paraphrases (want 3-4)")
         if len(set(p.lower() for p in e.hints.paraphrases)) != len(e.hints.paraphrases):

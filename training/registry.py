@@ -1,6 +1,7 @@
 """Promotion gate: a registered version becomes `champion` only if it is no worse than the
 current champion (or, with none, than the guidance rules) on the safety metrics of the
-test split: level-4 recall, severe under-calls, CSE and COG recall."""
+test split: level-4 recall, severe under-calls, CSE and COG recall, measured on the same test
+cases (the logged hash of the split)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,16 @@ def compare(candidate: dict[str, float], reference: dict[str, float]) -> list[Ga
     return results
 
 
+def same_test_split(candidate_params: dict, reference_params: dict) -> GateResult | None:
+    """The gates compare test figures, so both must come from the same test cases: a changed
+    test split (a case added, relabelled or edited) changes its logged hash, and the champion must
+    then be re-evaluated on it first. None when a run predates the hash (nothing to compare)."""
+    mine, theirs = candidate_params.get("dataset_test_sha256"), reference_params.get("dataset_test_sha256")
+    if mine is None or theirs is None:
+        return None
+    return GateResult("same_test_split", mine[:16], theirs[:16], mine == theirs)
+
+
 def split_metrics(run_metrics: dict[str, float], prefix: str) -> dict[str, float]:
     return {metric: run_metrics.get(f"{prefix}_{metric}") for metric in GATES}
 
@@ -56,13 +67,16 @@ def promote(client, model_name: str, version: str) -> tuple[bool, list[GateResul
         champion_version = client.get_model_version_by_alias(model_name, "champion")
     except MlflowException:
         champion_version = None
+    same_split = None
     if champion_version is not None:
-        reference = split_metrics(client.get_run(champion_version.run_id).data.metrics, "test")
+        champion_run = client.get_run(champion_version.run_id)
+        reference = split_metrics(champion_run.data.metrics, "test")
         against = f"champion version {champion_version.version}"
+        same_split = same_test_split(candidate_run.data.params, champion_run.data.params)
     else:
         reference = split_metrics(candidate_run.data.metrics, "rules_test")
         against = "the guidance rules (no champion yet)"
-    gates = compare(candidate, reference)
+    gates = compare(candidate, reference) + ([same_split] if same_split is not None else [])
     promoted = all(g.passed for g in gates)
     if promoted:
         client.set_registered_model_alias(model_name, "champion", version)

@@ -80,6 +80,15 @@ def test_promotion_gate_rejects_a_candidate_without_safety_metrics():
     assert not all(g.passed for g in gates)
 
 
+def test_test_figures_from_different_test_splits_are_not_compared():
+    from training.registry import same_test_split
+
+    assert same_test_split({"dataset_test_sha256": "a" * 64}, {"dataset_test_sha256": "a" * 64}).passed
+    changed = same_test_split({"dataset_test_sha256": "b" * 64}, {"dataset_test_sha256": "a" * 64})
+    assert not changed.passed and "FAILED" in str(changed)
+    assert same_test_split({}, {"dataset_test_sha256": "a" * 64}) is None  # a run from before the hash
+
+
 def test_promote_sets_champion_alias_then_refuses_a_worse_version(trained):
     settings, client, result, _ = trained
     promoted, gates, against = promote(client, MODEL, "1")
@@ -95,6 +104,15 @@ def test_promote_sets_champion_alias_then_refuses_a_worse_version(trained):
     promoted, gates, against = promote(client, MODEL, worse.version)
     assert not promoted and "champion version 1" in against
     assert {g.metric for g in gates if not g.passed} == {"level4_recall", "severe_under_calls", "cse_recall", "cog_recall"}
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
+    # as good on every metric, but measured on other test cases: refused, saying so
+    champion_run = client.get_run(client.get_model_version(MODEL, "1").run_id)
+    with mlflow.start_run(experiment_id=champion_run.info.experiment_id) as run:
+        mlflow.log_metrics({k: v for k, v in champion_run.data.metrics.items() if k.startswith("test_")})
+        mlflow.log_param("dataset_test_sha256", "0" * 64)
+    elsewhere = client.create_model_version(MODEL, source=source, run_id=run.info.run_id)
+    promoted, gates, _ = promote(client, MODEL, elsewhere.version)
+    assert not promoted and {g.metric for g in gates if not g.passed} == {"same_test_split"}
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
 
 

@@ -24,8 +24,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.utils.validation import check_is_fitted
 
+from nlp.suggestion import SCREENING_TOOLS
+
 LEVELS = np.array([1, 2, 3, 4])
-TOOLS = ("CSE", "COG")
+TOOLS = SCREENING_TOOLS
 PROBABILITY_FLOOR = 1e-4  # log-probabilities as features stay finite
 
 

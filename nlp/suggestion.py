@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+ScreeningTool = Literal["CSE", "COG"]
+SCREENING_TOOLS: tuple[str, ...] = get_args(ScreeningTool)  # in this order wherever tools are listed
 
 
 class Evidence(BaseModel):
@@ -43,7 +46,7 @@ class IndicatorSuggestion(BaseModel):
 
 
 class ScreeningToolSuggestion(BaseModel):
-    tool: Literal["CSE", "COG"]
+    tool: ScreeningTool
     status: Literal["missing", "completed"]
     reason: str
     evidence: list[Evidence]

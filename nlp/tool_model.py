@@ -18,8 +18,9 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from nlp.held_out import out_of_fold_probabilities, recall_lower_bound
+from nlp.suggestion import SCREENING_TOOLS
 
-TOOLS = ("CSE", "COG")
+TOOLS = SCREENING_TOOLS
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 
 

@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 import numpy as np
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, recall_score
 
-from nlp.suggestion import Suggestion
+from nlp.suggestion import SCREENING_TOOLS, Suggestion
 from training.annotations import AnnotatedCase
 
 LEVELS = [1, 2, 3, 4]
-TOOLS = ("CSE", "COG")
+TOOLS = SCREENING_TOOLS
 TRAP_FLAGS = ("negated", "historical", "hypothetical", "other_person", "uncertain")
 
 

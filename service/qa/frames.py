@@ -12,12 +12,13 @@ from typing import get_args
 
 import pandas as pd
 
+from nlp.suggestion import SCREENING_TOOLS
 from service.outcomes import Outcome
 
 LEVELS = (1, 2, 3, 4)
 LEVEL_NAMES = {1: "1 universal", 2: "2 early help", 3: "3 child in need (S.17)", 4: "4 child protection (S.47)"}
 URGENCIES = ("urgent", "complex_cin", "early_help")
-TOOLS = ("CSE", "COG")
+TOOLS = SCREENING_TOOLS
 OUTCOMES = get_args(Outcome)  # the decision form's MASH outcomes, in their order
 
 # column -> expected kind ("str", "datetime", "level", "float", "list", "dict")

@@ -22,14 +22,26 @@ def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0, gr
     `groups` has at least `folds` distinct values. `n_jobs` fits folds in parallel processes
     (worth it for the narrative models' n-grams; the same folds and result either way)."""
     y = np.asarray(y, dtype=int)
+    splits = fold_splits(y, folds, seed, groups)
+    held_out = Parallel(n_jobs=n_jobs)(delayed(fit_and_predict)(estimator, X, y, fit_rows, held_rows) for fit_rows, held_rows in splits)
+    return assemble(splits, held_out, len(y))
+
+
+def fold_splits(y, folds: int = 5, seed: int = 0, groups=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (fit rows, held-out rows) of out_of_fold_probabilities: stratified by y, holding whole
+    groups when there are at least `folds` of them."""
+    y = np.asarray(y, dtype=int)
     folds = max(2, min(folds, int(np.bincount(y)[np.unique(y)].min())))
     if groups is not None and len(set(groups)) >= folds:
         splits = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, np.asarray(groups))
     else:
         splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
-    splits = list(splits)
-    held_out = Parallel(n_jobs=n_jobs)(delayed(_fit_and_predict)(estimator, X, y, fit_rows, held_rows) for fit_rows, held_rows in splits)
-    probabilities = np.zeros((len(y), held_out[0].shape[1]))
+    return list(splits)
+
+
+def assemble(splits, held_out: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """One probability row per case from each fold's held-out predictions."""
+    probabilities = np.zeros((n_rows, held_out[0].shape[1]))
     for (_, held_rows), held in zip(splits, held_out):
         probabilities[held_rows] = held
     return probabilities
@@ -51,7 +63,7 @@ def recall_lower_bound(hits: int, total: int, z: float = ONE_SIDED_95) -> float:
     return float((centre - spread) / (1 + z * z / total))
 
 
-def _fit_and_predict(estimator, X, y, fit_rows, held_rows) -> np.ndarray:
+def fit_and_predict(estimator, X, y, fit_rows, held_rows) -> np.ndarray:
     return clone(estimator).fit(_rows(X, fit_rows), y[fit_rows]).predict_proba(_rows(X, held_rows))
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 
 from nlp.embeddings.catalogue_index import embed_exemplars
-from nlp.held_out import out_of_fold_probabilities
+from nlp.held_out import assemble, fit_and_predict, fold_splits
 from nlp.level_model import TrainedLevelModel
 from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, NarrativeReader, NarrativeToolClassifier
 from nlp.pipeline import ThresholdAssist
@@ -182,7 +183,11 @@ def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
 def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeReader:
     """Fit the narrative models (level, and each tool with train examples) on train; give
     train cases out-of-fold probabilities and dev/test cases the fitted models', so every
-    later stage sees honest probabilities."""
+    later stage sees honest probabilities. Every fit (each target's folds and its final model)
+    is one job of a single parallel pass, so no core waits while another fits a final model;
+    the folds and models are those of out_of_fold_probabilities and a plain fit (tested)."""
+    from joblib import Parallel, delayed
+
     train = analysed["train"]
     texts = [a.case.text for a in train]
     targets = {"level": [a.case.level for a in train]}
@@ -190,14 +195,27 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
         needed = [int(tool in a.case.screening_tools.required) for a in train]
         if min(sum(needed), len(needed) - sum(needed)) >= 2:  # every cross-validation fold sees both outcomes
             targets[tool] = needed
-    advance = progress("fitting the narrative models", len(targets))
-    fitted, held_out_columns = {}, {}
-    for name, y in targets.items():
-        model = NarrativeClassifier() if name == "level" else NarrativeToolClassifier()
-        probabilities = out_of_fold_probabilities(model, texts, y, CV_FOLDS, groups=authors(train), n_jobs=PARALLEL_JOBS)
-        held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
-        fitted[name] = model.fit(texts, y)
+    models = {name: NarrativeClassifier() if name == "level" else NarrativeToolClassifier() for name in targets}
+    splits = {name: fold_splits(y, CV_FOLDS, groups=authors(train)) for name, y in targets.items()}
+    jobs = [(name, split) for name in targets for split in [*splits[name], None]]  # None: the final fit
+    advance = progress("fitting the narrative models", len(jobs))
+
+    def run(name, split):
+        y = np.asarray(targets[name], dtype=int)
+        if split is None:
+            return clone(models[name]).fit(texts, y)
+        return fit_and_predict(models[name], texts, y, *split)
+
+    results = []
+    for result in Parallel(n_jobs=PARALLEL_JOBS, return_as="generator")(delayed(run)(name, split) for name, split in jobs):
+        results.append(result)
         advance(1)
+    fitted, held_out_columns = {}, {}
+    for name in targets:
+        mine = [r for (job_name, _), r in zip(jobs, results) if job_name == name]
+        fitted[name] = mine[-1]
+        probabilities = assemble(splits[name], mine[:-1], len(texts))
+        held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
     reader = NarrativeReader(fitted.pop("level"), fitted)
     zeros = np.zeros((len(train), 1))
     train_rows = np.hstack([held_out_columns["level"], *(held_out_columns.get(tool, zeros) for tool in NARRATIVE_TOOLS)])

@@ -65,13 +65,10 @@ class IndicatorKeywordMatcher:
                 self.excluder.add(entry.id, [self._pattern_doc(p) for p in entry.hints.exclude])
 
     def __call__(self, doc: Doc) -> Doc:
-        excluded_sentences: dict[str, set[int]] = defaultdict(set)
-        excluded_entries: dict[int, set[str]] = defaultdict(set)
+        excluded: dict[int, set[str]] = defaultdict(set)  # sentence start -> entries ruled out there
         for match_id, start, _end in self.excluder(doc):
-            entry_id, sentence = self.nlp.vocab.strings[match_id], doc[start].sent.start
-            excluded_sentences[entry_id].add(sentence)
-            excluded_entries[sentence].add(entry_id)
-        doc._.excluded_entries = dict(excluded_entries)  # the similarity matcher honours them too
+            excluded[doc[start].sent.start].add(self.nlp.vocab.strings[match_id])
+        doc._.excluded_entries = dict(excluded)  # the similarity matcher honours them too
 
         spans = [] if self.overwrite or CANDIDATES_GROUP not in doc.spans else list(doc.spans[CANDIDATES_GROUP])
         if self.overwrite:
@@ -80,7 +77,7 @@ class IndicatorKeywordMatcher:
         for match_id, start, end in self.matcher(doc):
             key = self.nlp.vocab.strings[match_id]
             entry_id = key.split("|", 1)[0]
-            if doc[start].sent.start in excluded_sentences.get(entry_id, ()):
+            if entry_id in excluded.get(doc[start].sent.start, ()):
                 continue
             if (entry_id, start, end) in seen:
                 continue

@@ -19,8 +19,8 @@ GATES = {
 @dataclass(frozen=True)
 class GateResult:
     metric: str
-    candidate: float | None
-    reference: float | None
+    candidate: float | str | None  # a figure, or for same_test_split the split's hash
+    reference: float | str | None
     passed: bool
 
     def __str__(self) -> str:

@@ -83,15 +83,17 @@ def authors(items: list[Analysed]) -> list[str]:
     return [item.case.annotator for item in items]
 
 
+def _rows_and_gold(items: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and gold levels, in the order of the items."""
+    return np.stack([p.features for p in items]), np.array([p.analysed.case.level for p in items])
+
+
 def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Level probabilities of held-out cases: the train split cross-validated, then dev from
     a model fitted on all of train. Returns (probabilities, feature rows, gold levels)."""
     from sklearn.base import clone
 
-    X_train = np.stack([p.features for p in train])
-    y_train = np.array([p.analysed.case.level for p in train])
-    X_dev = np.stack([p.features for p in dev])
-    y_dev = np.array([p.analysed.case.level for p in dev])
+    (X_train, y_train), (X_dev, y_dev) = _rows_and_gold(train), _rows_and_gold(dev)
     train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS, groups=authors([p.analysed for p in train]))
     dev_probabilities = clone(estimator).fit(X_train, y_train).predict_proba(X_dev)
     return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
@@ -103,11 +105,6 @@ def depends_on_setting(blocks: dict) -> bool:
     narrative embedding are the same under every setting (the floor, which does change, is
     applied in the decision, after the probabilities)."""
     return bool(blocks["use_pipeline"])
-
-
-def _rows_and_gold(train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
-    items = train + dev
-    return np.stack([p.features for p in items]), np.array([p.analysed.case.level for p in items])
 
 
 def setting_free_probabilities(analysed: dict[str, list[Analysed]], layout: Layout, themes: list[str]) -> dict[tuple[str, int], np.ndarray]:
@@ -187,14 +184,13 @@ def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, thres
             prepare(analysed[name], verifier, threshold, bar, corroboration, layout.dimension, themes, kinds, own_minimum, screened[name])
             for name in ("train", "dev")
         )
+        rows, gold = _rows_and_gold(train_prepared + dev_prepared)  # this setting's features and floors
         for feature_set, blocks in FEATURE_SETS.items():
             for index, classifier in enumerate(CLASSIFIER_SETTINGS):
                 estimator = level_classifier(layout, {**classifier, **blocks})
-                if (feature_set, index) in fixed:
-                    probabilities = fixed[feature_set, index]
-                    rows, gold = _rows_and_gold(train_prepared, dev_prepared)  # this setting's floors
-                else:
-                    probabilities, rows, gold = held_out_probabilities(estimator, train_prepared, dev_prepared)
+                probabilities = fixed.get((feature_set, index))
+                if probabilities is None:
+                    probabilities = held_out_probabilities(estimator, train_prepared, dev_prepared)[0]
                 for decision in DECISIONS:
                     levels = estimator.set_params(**decision).decide(probabilities, rows)
                     key = quick_selection_key(gold, levels)

@@ -2,8 +2,8 @@
 
 The train split cross-validated (each fold, holding whole authors, predicted by models fitted
 on the others) plus the dev split (predicted by models fitted on all of train): a setting is
-ranked by fewest severe under-calls, then level-4 recall (its lower confidence bound) up to the
-target, then agreement.
+ranked by fewest severe under-calls, then level-4 recall (its lower confidence bound) up to a
+bar above the target, then agreement.
 The test split is never looked at here.
 """
 
@@ -33,7 +33,7 @@ CLASSIFIER_SETTINGS = (  # regularisation of the level classifier
 )  # sigmoid calibration (C 0.05 or 0.5) was never chosen held-out from 1000 cases on, and cost a third of tuning
 DECISIONS = [  # how the level is chosen from the probabilities (cheap: no refit)
     {"under_call_cost": cost, "level4_threshold": threshold, "level3_threshold": at_least_3}
-    for cost in (1.0, 1.5, 3.0)
+    for cost in (1.0, 1.5, 2.0, 3.0)  # 2.0: chosen on 1800 held-out cases (kappa 0.789 vs 0.785, same recall)
     for threshold in (None, 0.05, 0.1, 0.15, 0.2, 0.3)
     for at_least_3 in (None, 0.2, 0.3, 0.4, 0.5)
 ]
@@ -46,7 +46,13 @@ CORROBORATION = (0.0, 0.7)  # minimum narrative P(level >= k) for a level-k matc
 # the lower bar of the level-4 kinds that count on their own (nlp.verifier.corroborate); 0: none.
 # 0.1 was worse held-out on 1440 cases: it set aside understated child-protection matches.
 COUNTS_ON_ITS_OWN_MINIMUMS = (0.0, 0.02, 0.05)
-LEVEL4_RECALL_TARGET = 0.97
+LEVEL4_RECALL_TARGET = 0.97  # the stated target (README): level-4 recall on the test split
+# The bar the held-out recall bound must reach in tuning: above the target, because the target is
+# judged on a test split with few level-4 cases (33), where 0.97 allows no miss at all (32 of 33 is
+# 0.9697). A bound of 0.97 on ~540 held-out cases means a recall near 0.983, which misses none of 33
+# only 57% of the time; a bound of 0.98 means near 0.991 (73%). On 1800 held-out cases it cost
+# kappa 0.789 -> 0.782 for level-4 recall 0.983 -> 0.993; a bar of 0.985 cost kappa 0.73.
+TUNING_LEVEL4_RECALL_BAR = 0.98
 CV_FOLDS = 5
 
 
@@ -119,13 +125,13 @@ def setting_free_probabilities(analysed: dict[str, list[Analysed]], layout: Layo
 
 
 def selection_key(level: dict) -> tuple:
-    """Safety first: fewest severe under-calls, level-4 recall up to the target, then agreement
-    (beyond the target, more level-4 recall is not bought with over-calling). The recall
-    counted is its lower 95% confidence bound over the held-out level-4 cases: a setting that
-    only just reaches the target on them misses it on new cases about half the time."""
+    """Safety first: fewest severe under-calls, level-4 recall up to the tuning bar, then agreement
+    (beyond the bar, more level-4 recall is not bought with over-calling). The recall counted is
+    its lower 95% confidence bound over the held-out level-4 cases: a setting that only just
+    reaches the target on them misses it on new cases about half the time."""
     cases = level["level4_cases"]
     recall = recall_lower_bound(round((level["level4_recall"] or 0.0) * cases), cases)
-    return (-level["severe_under_calls"], min(recall, LEVEL4_RECALL_TARGET), level["quadratic_weighted_kappa"])
+    return (-level["severe_under_calls"], min(recall, TUNING_LEVEL4_RECALL_BAR), level["quadratic_weighted_kappa"])
 
 
 def quick_selection_key(gold: np.ndarray, levels: np.ndarray) -> tuple:

@@ -1,4 +1,4 @@
-from training.tuning import LEVEL4_RECALL_TARGET, selection_key
+from training.tuning import LEVEL4_RECALL_TARGET, TUNING_LEVEL4_RECALL_BAR, selection_key
 
 
 def _metrics(severe, recall, kappa, cases=400):
@@ -11,8 +11,8 @@ def test_settings_are_ranked_safety_first():
     assert selection_key(_metrics(0, 0.97, 0.60)) > selection_key(_metrics(0, 0.95, 0.90))  # then level-4 recall
 
 
-def test_level4_recall_beyond_the_target_is_not_bought_with_agreement():
-    at_target = _metrics(0, 0.99, 0.80)  # lower 95% bound over 400 cases: 0.977
+def test_level4_recall_beyond_the_tuning_bar_is_not_bought_with_agreement():
+    at_target = _metrics(0, 0.995, 0.80)  # lower 95% bound over 400 cases: 0.985
     beyond = _metrics(0, 1.0, 0.70)
     assert selection_key(at_target) > selection_key(beyond)
 
@@ -24,6 +24,21 @@ def test_level4_recall_counts_at_its_lower_confidence_bound_so_just_reaching_the
     assert selection_key(just)[1] < LEVEL4_RECALL_TARGET <= selection_key(with_margin)[1]
     # the same recall over fewer cases is less certain
     assert selection_key(_metrics(0, 0.985, 0.76, cases=60))[1] < selection_key(with_margin)[1]
+
+
+def test_tuning_aims_above_the_target_so_a_small_test_split_is_likely_to_see_no_miss():
+    from nlp.held_out import recall_lower_bound
+
+    meets_the_target = _metrics(0, 0.985, 0.80)  # 394 of 400: bound 0.971
+    above_it = _metrics(0, 0.995, 0.78)  # 398 of 400: bound 0.985
+    assert selection_key(above_it) > selection_key(meets_the_target)
+    # the least recall whose bound reaches the bar over ~540 held-out level-4 cases misses none of
+    # a 33-case test split (where 0.97 allows no miss) at least 70% of the time; the target itself 57%
+    cases = 536
+    def least_recall(bar):
+        return min(h for h in range(cases + 1) if recall_lower_bound(h, cases) >= bar) / cases
+    assert least_recall(TUNING_LEVEL4_RECALL_BAR) ** 33 >= 0.7 > least_recall(LEVEL4_RECALL_TARGET) ** 33
+    assert 32 / 33 < LEVEL4_RECALL_TARGET
 
 
 def test_quick_selection_key_agrees_with_the_full_report():

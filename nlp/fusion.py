@@ -73,9 +73,26 @@ def _explain(entry: CatalogueEntry, spans: list[Span], score: float, affirmed: b
     return f"Level-{entry.level} indicator ({entry.domain}) matched by " + " and ".join(how) + f", score {score:.2f}; {status}."
 
 
+def inherit_keyword_flags(spans: list[Span], span_flags: list[dict[str, bool]]) -> list[dict[str, bool]]:
+    """A sentence-level similarity match to an entry whose keyword also matched inside that
+    sentence is about the keyword's mention: when every such mention is set aside (a CP plan
+    that "closed in 2015", "no bruising"), so is the sentence. ConText scopes often reach the
+    keyword but not most of a long sentence, which alone would leave the sentence counted."""
+    inherited = []
+    for span, flags in zip(spans, span_flags):
+        inside = [
+            f for s, f in zip(spans, span_flags)
+            if candidate_match(s).source == "rule" and span.start <= s.start and s.end <= span.end
+        ]
+        if candidate_match(span).source == "embedding" and inside and not any(is_counted(f) for f in inside):
+            flags = {name: flags[name] or any(f[name] for f in inside) for name in flags}
+        inherited.append(flags)
+    return inherited
+
+
 def _suggestion(entry: CatalogueEntry, spans: list[Span]) -> IndicatorSuggestion:
     absence = is_absence_worded(entry)
-    span_flags = [candidate_flags(s, absence) for s in spans]
+    span_flags = inherit_keyword_flags(spans, [candidate_flags(s, absence) for s in spans])
     counted = [s for s, f in zip(spans, span_flags) if is_counted(f)]
     affirmed = bool(counted)
     shown_flags = [f for f in span_flags if is_counted(f)] if affirmed else span_flags

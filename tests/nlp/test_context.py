@@ -51,6 +51,9 @@ def test_context_negation(rules_pipeline, text, target):
         ("Mum has FGM Type 3, done in Somalia when she was 6.", "FGM"),
         ("He strangled me once in front of Leo when he was 4.", "strangled"),
         ("I was sexually abused by my stepfather from age 8 to 13.", "sexually abused"),
+        # "back in" looks both ways: after a year it dates what came before it
+        ("From old paperwork the family had a CP plan back in 2016, before she was born.", "CP plan"),
+        ("Back in 2016 mum was using cannabis daily.", "cannabis"),
     ],
 )
 def test_context_historical(rules_pipeline, text, target):

@@ -164,3 +164,66 @@ def test_fusion_suggestions_sorted_affirmed_first_then_level(mini_pipeline):
     keys = [(not i.affirmed, -i.level) for i in indicators]
     assert keys == sorted(keys)
     assert indicators[-1].affirmed is False
+
+
+def _spans_with_flags(entry_id: str):
+    """A sentence-level similarity span and a keyword span inside it, for one entry."""
+    import spacy
+
+    from nlp.components.extensions import CandidateMatch, add_candidate, set_extensions
+
+    set_extensions()
+    doc = spacy.blank("en")("The family had a child protection plan that closed in 2015 and nothing since")
+    sentence, keyword = doc[0 : len(doc)], doc[4:7]
+    sentence.label_, keyword.label_ = entry_id, entry_id
+    add_candidate(doc, sentence, CandidateMatch("embedding", 0.7, "guidance row"))
+    add_candidate(doc, keyword, CandidateMatch("rule", 0.9, "child protection plan"))
+    return doc, sentence, keyword
+
+
+def _flags(**raised):
+    return {name: raised.get(name, False) for name in ("negated", "historical", "hypothetical", "other_person", "uncertain", "non_concern")}
+
+
+def test_fusion_sentence_match_inherits_a_set_aside_keyword_mention_of_the_same_entry():
+    from nlp.fusion import inherit_keyword_flags, is_counted
+
+    _, sentence, keyword = _spans_with_flags("s47.13_cp_plan_looked_after")
+    flags = inherit_keyword_flags([sentence, keyword], [_flags(), _flags(historical=True)])
+    assert flags[0]["historical"] and not is_counted(flags[0])  # the sentence is about the old plan
+    assert flags[1] == _flags(historical=True)
+
+
+def test_fusion_sentence_match_keeps_its_own_flags_when_a_keyword_mention_counts():
+    from nlp.fusion import inherit_keyword_flags
+
+    _, sentence, keyword = _spans_with_flags("s47.13_cp_plan_looked_after")
+    assert inherit_keyword_flags([sentence, keyword], [_flags(), _flags(uncertain=True)])[0] == _flags()
+    # a keyword mention outside the sentence span says nothing about it
+    outside = sentence.doc[0:3]
+    outside.label_ = sentence.label_
+    from nlp.components.extensions import CandidateMatch, add_candidate
+
+    add_candidate(sentence.doc, outside, CandidateMatch("embedding", 0.7, "guidance row"))
+    assert inherit_keyword_flags([outside, keyword], [_flags(), _flags(historical=True)])[0] == _flags()
+
+
+def test_fusion_a_dated_plan_in_a_long_sentence_is_shown_not_counted(full_pipeline):
+    """With an annotated example like it, the whole sentence resembles the CP-plan criterion,
+    but its keyword mention is dated: the sentence match follows it."""
+    from nlp.embeddings.catalogue_index import embed_exemplars
+
+    encoder = full_pipeline.nlp.get_pipe("indicator_embeddings").encoder
+    example = ("s47.13_cp_plan_looked_after", "mum said on the admission form that the children were on a child protection plan", 4)
+    text = (  # the date's scope reaches the keyword but not most of the sentence
+        "Mum wrote on the nursery admission form, which she filled in with the manager on Tuesday morning after the"
+        " settling-in session, that Kayden and his older sister were on a child protection plan in 2016."
+    )
+    full_pipeline.use_exemplars(embed_exemplars([example], encoder))
+    try:
+        plan = by_id(full_pipeline.suggest(text))["s47.13_cp_plan_looked_after"]
+    finally:
+        full_pipeline.use_exemplars(None)
+    assert plan.matched_by == ["embedding", "rule"]
+    assert plan.affirmed is False
+    assert plan.context.historical is True

@@ -78,7 +78,7 @@ def build_nlp(catalogue: Catalogue, settings: PipelineSettings, encoder: Sentenc
     nlp.add_pipe("referral_sentencizer", config={"abbreviations": words["sentence_abbreviations"]})
     nlp.add_pipe("stem_normaliser", config={"spellings": words["spellings"]})
     keywords = nlp.add_pipe("indicator_keywords")
-    keywords.add_catalogue(catalogue, words["abbreviations"])
+    keywords.add_catalogue(catalogue, words["abbreviations"], words.get("capitals_only", []))
     if encoder is not None:
         matching = {**read_rules("matching.yaml", settings.rules_dir)["embedding"], **(settings.embedding or {})}
         embeddings = nlp.add_pipe("indicator_embeddings", config={**matching, "batch_size": settings.batch_size})

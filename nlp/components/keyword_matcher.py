@@ -47,14 +47,18 @@ class IndicatorKeywordMatcher:
         self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self.excluder = PhraseMatcher(nlp.vocab, attr="NORM")
         self.phrases: dict[str, str] = {}  # match key -> phrase as written in the rules
+        self.capitals_only: set[str] = set()  # abbreviations that count only in capitals
 
     def _pattern_doc(self, phrase: str) -> Doc:
         doc = self.nlp.make_doc(phrase)
         normaliser = self.nlp.get_pipe("stem_normaliser")
         return normaliser(doc)
 
-    def add_catalogue(self, catalogue: Catalogue, abbreviations: dict[str, list[str]]) -> None:
-        """Load every entry's patterns (with abbreviation variants) and exclusions."""
+    def add_catalogue(self, catalogue: Catalogue, abbreviations: dict[str, list[str]], capitals_only=()) -> None:
+        """Load every entry's patterns (with abbreviation variants) and exclusions.
+        `capitals_only`: abbreviations that are something else in lower case ("3cm lac": a
+        laceration, not a looked-after child); they match only when written in capitals."""
+        self.capitals_only |= {a.lower() for a in capitals_only}
         for entry in catalogue:
             for phrase in entry.hints.patterns:
                 for variant in expand_abbreviations(phrase, abbreviations):
@@ -79,7 +83,7 @@ class IndicatorKeywordMatcher:
             entry_id = key.split("|", 1)[0]
             if entry_id in excluded.get(doc[start].sent.start, ()):
                 continue
-            if (entry_id, start, end) in seen:
+            if (entry_id, start, end) in seen or self._in_lower_case(doc[start:end]):
                 continue
             seen.add((entry_id, start, end))
             span = Span(doc, start, end, label=entry_id)
@@ -87,3 +91,6 @@ class IndicatorKeywordMatcher:
             spans.append(span)
         doc.spans[CANDIDATES_GROUP] = spans
         return doc
+
+    def _in_lower_case(self, span: Span) -> bool:
+        return any(t.lower_ in self.capitals_only and not t.text.isupper() for t in span)

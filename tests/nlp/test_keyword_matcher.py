@@ -33,7 +33,7 @@ def make_nlp(*entries: CatalogueEntry, manifest):
     nlp.add_pipe("stem_normaliser", config={"spellings": words["spellings"]})
     keywords = nlp.add_pipe("indicator_keywords")
     catalogue = Catalogue(tuple(entries), manifest, "0" * 64, {e.id: e for e in entries})
-    keywords.add_catalogue(catalogue, words["abbreviations"])
+    keywords.add_catalogue(catalogue, words["abbreviations"], words.get("capitals_only", []))
     return nlp
 
 
@@ -160,3 +160,11 @@ def test_keyword_matcher_records_excluded_sentences_for_the_similarity_matcher(m
     doc = nlp("Police now suspect CSE. The school held a CSE awareness week.")
     second = list(doc.sents)[1].start
     assert doc._.excluded_entries == {second: {"t.cse"}}
+
+
+def test_keyword_matcher_takes_a_capitals_only_abbreviation_in_capitals_alone(manifest):
+    assert "lac" in lexicon()["capitals_only"]
+    nlp = make_nlp(entry("t.looked_after", ["looked after child"]), manifest=manifest)
+    assert hits(nlp, "He is LAC, placed with foster carers.") == [("t.looked_after", "LAC")]
+    assert hits(nlp, "Ambulance: 3cm lac to left palm, glued.") == []  # a laceration
+    assert hits(nlp, "He is a looked after child.") == [("t.looked_after", "looked after child")]

@@ -317,6 +317,29 @@ def promote(version: Annotated[str, typer.Argument(help="Registered model versio
     typer.echo(f"version {version} is now @champion")
 
 
+def remeasure(
+    annotations: Annotated[Optional[Path], typer.Option("--annotations", help="Folder of annotation files.")] = None,
+) -> None:
+    """Measure the champion on the current test split and log it: after the test split changes,
+    `promote` compares candidates with this measurement."""
+    from nlp.catalogue import load_catalogue
+    from training.annotations import AnnotationError
+    from training.dataset import load_corpus
+    from training.evaluate import render_report
+    from training.remeasure import remeasure_champion
+    from training.settings import get_settings
+
+    settings = get_settings()
+    try:
+        corpus = load_corpus(annotations or settings.threshold_annotations_dir, {e.id for e in load_catalogue()})
+        result = remeasure_champion(settings, corpus)
+    except (AnnotationError, ValueError, LookupError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(render_report(result["report"]))
+    typer.echo(f"champion version {result['version']} re-measured on {result['report']['level']['n']} test cases: run {result['run_id']}")
+
+
 def model_card(
     output: Annotated[Optional[Path], typer.Option("--output", help="Where to write the card.")] = None,
 ) -> None:
@@ -343,5 +366,6 @@ def register(app: typer.Typer) -> None:
     app.command()(evaluate)
     app.command()(train)
     app.command()(promote)
+    app.command()(remeasure)
     app.command("model-card")(model_card)
     app.add_typer(annotations_app, name="annotations")

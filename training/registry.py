@@ -1,7 +1,8 @@
 """Promotion gate: a registered version becomes `champion` only if it is no worse than the
 current champion (or, with none, than the guidance rules) on the safety metrics of the
 test split: level-4 recall, severe under-calls, CSE and COG recall, measured on the same test
-cases (the logged hash of the split)."""
+cases (the logged hash of the split): the champion's training run, or its latest re-measurement
+on the candidate's test split (training.remeasure)."""
 
 from __future__ import annotations
 
@@ -70,9 +71,22 @@ def promote(client, model_name: str, version: str) -> tuple[bool, list[GateResul
     same_split = None
     if champion_version is not None:
         champion_run = client.get_run(champion_version.run_id)
-        reference = split_metrics(champion_run.data.metrics, "test")
-        against = f"champion version {champion_version.version}"
         same_split = same_test_split(candidate_run.data.params, champion_run.data.params)
+        if same_split is not None and not same_split.passed:
+            # the test split changed since the champion was trained: its re-measurement on the
+            # candidate's split, if `threshold remeasure` made one, is the reference
+            from training.remeasure import remeasured_run
+
+            remeasured = remeasured_run(
+                client, champion_run.info.experiment_id, str(champion_version.version), candidate_run.data.params["dataset_test_sha256"]
+            )
+            if remeasured is not None:
+                champion_run = remeasured
+                same_split = same_test_split(candidate_run.data.params, remeasured.data.params)
+        reference = split_metrics(champion_run.data.metrics, "test")
+        against = f"champion version {champion_version.version}" + (
+            f" (re-measured on this test split, run {champion_run.info.run_id[:8]})" if champion_run.info.run_id != champion_version.run_id else ""
+        )
     else:
         reference = split_metrics(candidate_run.data.metrics, "rules_test")
         against = "the guidance rules (no champion yet)"

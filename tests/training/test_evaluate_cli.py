@@ -53,3 +53,12 @@ def test_evaluate_says_clearly_when_the_input_is_missing_or_a_case_id_repeats(tm
     repeated = _run("--input", str(folder), "--rules")
     assert repeated.returncode == 1
     assert "is in both a.jsonl and b.jsonl" in repeated.stderr and "Traceback" not in repeated.stderr
+
+
+def test_remeasure_without_a_champion_says_so_and_logs_nothing(tmp_path):
+    store = tmp_path / "mlflow.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_TRACKING_URI": f"sqlite:///{store}", "THRESHOLD_ARTIFACT_ROOT": str(tmp_path / "artifacts")}
+    done = subprocess.run([str(THRESHOLD), "remeasure"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    assert "has no champion to measure" in done.stderr
+    assert not (tmp_path / "artifacts").exists()  # no run was logged

@@ -116,6 +116,40 @@ def test_promote_sets_champion_alias_then_refuses_a_worse_version(trained):
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
 
 
+def test_after_the_test_split_changes_candidates_are_compared_with_the_champion_re_measured_on_it(trained):
+    from training.remeasure import REMEASURES_TAG, remeasure_champion
+
+    settings, client, result, _ = trained
+    client.set_registered_model_alias(MODEL, "champion", "1")
+    champion_run = client.get_run(client.get_model_version(MODEL, "1").run_id)
+    changed = _small_corpus(per_split=4)  # other test cases: another split hash
+    new_hash = changed.split_hashes["test"]
+    assert new_hash != champion_run.data.params["dataset_test_sha256"]
+    source = client.get_model_version(MODEL, "1").source
+
+    def candidate(metrics: dict):
+        with mlflow.start_run(experiment_id=champion_run.info.experiment_id) as run:
+            mlflow.log_metrics(metrics)
+            mlflow.log_param("dataset_test_sha256", new_hash)
+        return client.create_model_version(MODEL, source=source, run_id=run.info.run_id).version
+
+    measured = remeasure_champion(settings, changed)
+    logged = client.get_run(measured["run_id"])
+    assert measured["version"] == "1" and logged.data.tags[REMEASURES_TAG] == "1"
+    assert logged.data.params["dataset_test_sha256"] == new_hash and int(logged.data.params["n_test"]) == 4
+    figures = {k: v for k, v in logged.data.metrics.items() if k.startswith("test_")}
+    assert {"test_level4_recall", "test_severe_under_calls", "test_cse_recall", "test_cog_recall"} <= set(figures)
+    worse = {**figures, "test_severe_under_calls": figures["test_severe_under_calls"] + 1}
+    promoted, gates, against = promote(client, MODEL, candidate(worse))
+    assert not promoted and {g.metric for g in gates if not g.passed} == {"severe_under_calls"}  # same split now
+    assert "re-measured on this test split" in against
+    as_good = candidate(figures)
+    promoted, gates, _ = promote(client, MODEL, as_good)
+    assert promoted and all(g.passed for g in gates)
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == str(as_good)
+    client.set_registered_model_alias(MODEL, "champion", "1")  # the later tests use version 1
+
+
 def test_plain_mlflow_client_loads_champion_in_a_fresh_process(trained):
     settings, client, _, _ = trained
     if not _has_champion(client):

@@ -86,6 +86,10 @@ class Rules:
         self.calendar = {w.lower() for w in nn["days_months"]}
         self.not_names = {w.lower() for group in nn.values() for w in group}
         self.not_names |= {w.lower() for w in data["names"]["titles"]}
+        # after a title, a capitalised word is a name unless it is one of these ("Mr Darren Ward":
+        # a surname, though "Ward" is an agency word elsewhere)
+        self.not_after_title = {w.lower() for g in ("relationship", "days_months", "common") for w in nn.get(g, [])}
+        self.not_after_title |= {w.lower() for w in data["names"]["titles"]}
         self._compile_address(data["address"], rx["district"])
         self._compile_school(data["school"])
         self._compile_names(data["names"])
@@ -274,9 +278,11 @@ class Redactor:
         for i, rx in enumerate(self.rules.name_patterns):
             for m in rx.finditer(text):
                 (caps_only if i == 1 else found).append((m.start("n"), m.end("n")))
-                if i == 0:  # the word right after Mr/Ms/Dr is a surname even if it is also a word ("Ms Ward")
-                    first = re.match(r"\S+", text[m.start("n") : m.end("n")])
-                    titled.append((m.start("n"), m.start("n") + len(first.group(0).rstrip(".,")), "NAME"))
+                if i == 0:  # words right after Mr/Ms/Dr are names even if also words ("Ms Ward", "Mr Darren Ward")
+                    for word in re.finditer(r"\S+", text[m.start("n") : m.end("n")]):
+                        if word.start() == 0 or _norm(word.group(0).rstrip(".,")) not in self.rules.not_after_title:
+                            start = m.start("n") + word.start()
+                            titled.append((start, start + len(word.group(0).rstrip(".,")), "NAME"))
         for s, e in caps_only:  # "Merlin PAC": a capitals word needs a real first name beside it
             span = self._trim(text, s, e, keep_places=False)
             if span and re.search(r"[a-z]", text[span[0] : span[1]]):

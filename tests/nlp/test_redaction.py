@@ -137,6 +137,10 @@ def test_a_surname_after_a_title_is_replaced_even_when_it_is_also_a_word(redacto
     out = redactor.redact("Baby on the ward with mum. Ms Ward has asked about housing; Dr Church agreed.").text
     assert "Ms [NAME] has asked" in out and "Dr [NAME] agreed" in out
     assert "on the ward with mum" in out
+    # a first name and a surname after the title: the surname is a name too
+    out = redactor.redact("Baby back on the ward. Mr Darren Ward pushed Ms Kelly Green at the door.").text
+    assert not re.search(r"\b(?:Darren|Ward|Kelly|Green)\b", out)
+    assert "back on the ward" in out
 
 
 def test_incident_dates_are_kept(redactor):

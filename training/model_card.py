@@ -82,9 +82,13 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
     name = settings.threshold_model_name
     version = client.get_model_version_by_alias(name, "champion")
     run = client.get_run(version.run_id)
-    local = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="metrics", tracking_uri=settings.mlflow_tracking_uri))
+    # the test figures: from the latest re-measurement on a changed test split, if any
+    from training.remeasure import remeasured_run
+
+    measured = remeasured_run(client, run.info.experiment_id, str(version.version)) or run
+    local = Path(mlflow.artifacts.download_artifacts(run_id=measured.info.run_id, artifact_path="metrics", tracking_uri=settings.mlflow_tracking_uri))
     report = json.loads((local / "metrics_test.json").read_text(encoding="utf-8"))
-    params, tags = run.data.params, run.data.tags
+    params, tags = {**run.data.params, **{k: v for k, v in measured.data.params.items() if k in ("n_test", "dataset_test_sha256")}}, run.data.tags
     level = report["level"]
     trained = datetime.fromtimestamp(run.info.start_time / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -94,6 +98,11 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         "",
         f"- Run id: `{run.info.run_id}`, trained {trained}",
         f"- Git commit: `{tags.get('git_commit', 'unknown')}`; catalogue version `{tags.get('catalogue_version', 'unknown')}`",
+        *([] if measured is run else [
+            f"- Test figures re-measured on the current test split ({params.get('n_test')} cases) by `threshold remeasure`, run "
+            f"`{measured.info.run_id}`, {datetime.fromtimestamp(measured.info.start_time / 1000, tz=timezone.utc):%Y-%m-%d %H:%M UTC}, "
+            f"at commit `{measured.data.tags.get('git_commit', 'unknown')}`; the training run measured {run.data.params.get('n_test')} test cases"
+        ]),
         f"- Level classifier: feature set {params.get('feature_set')}, C={params.get('C')}, calibration={params.get('calibration')}, "
         f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}, "
         f"{_level3_floor(params.get('level3_threshold'))}",

@@ -9,6 +9,10 @@ measured on that split with this run instead of the champion's training run.
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
 REMEASURES_TAG = "remeasures_version"
 
 
@@ -44,14 +48,20 @@ def remeasure_champion(settings, corpus) -> dict:
         })
         mlflow.log_params({"dataset_test_sha256": corpus.split_hashes["test"], "n_test": len(cases)})
         mlflow.log_metrics(flatten_metrics(report, "test"))
+        with tempfile.TemporaryDirectory() as folder:  # the whole report, for the model card
+            path = Path(folder) / "metrics_test.json"
+            path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+            mlflow.log_artifact(str(path), "metrics")
     return {"version": str(champion.version), "run_id": run.info.run_id, "report": report}
 
 
-def remeasured_run(client, experiment_id: str, version: str, test_hash: str):
-    """The latest re-measurement of champion `version` on the test split with this hash, or None."""
+def remeasured_run(client, experiment_id: str, version: str, test_hash: str | None = None):
+    """The latest re-measurement of champion `version` (on the test split with this hash, if
+    given), or None."""
+    only_split = f" and params.dataset_test_sha256 = '{test_hash}'" if test_hash else ""
     runs = client.search_runs(
         [experiment_id],
-        filter_string=f"tags.{REMEASURES_TAG} = '{version}' and params.dataset_test_sha256 = '{test_hash}'",
+        filter_string=f"tags.{REMEASURES_TAG} = '{version}'{only_split}",
         order_by=["attributes.start_time DESC"],
         max_results=1,
     )

@@ -122,7 +122,10 @@ def test_after_the_test_split_changes_candidates_are_compared_with_the_champion_
     settings, client, result, _ = trained
     client.set_registered_model_alias(MODEL, "champion", "1")
     champion_run = client.get_run(client.get_model_version(MODEL, "1").run_id)
-    changed = _small_corpus(per_split=4)  # other test cases: another split hash
+    small = _small_corpus()  # the trained run's corpus, less one level-1 test case: another split hash
+    dropped = next(c for c in small.split("test") if c.level == 1)
+    changed = Corpus(tuple(c for c in small.cases if c is not dropped), small.file_hashes)
+    n_test = len(changed.split("test"))
     new_hash = changed.split_hashes["test"]
     assert new_hash != champion_run.data.params["dataset_test_sha256"]
     source = client.get_model_version(MODEL, "1").source
@@ -136,7 +139,7 @@ def test_after_the_test_split_changes_candidates_are_compared_with_the_champion_
     measured = remeasure_champion(settings, changed)
     logged = client.get_run(measured["run_id"])
     assert measured["version"] == "1" and logged.data.tags[REMEASURES_TAG] == "1"
-    assert logged.data.params["dataset_test_sha256"] == new_hash and int(logged.data.params["n_test"]) == 4
+    assert logged.data.params["dataset_test_sha256"] == new_hash and int(logged.data.params["n_test"]) == n_test
     figures = {k: v for k, v in logged.data.metrics.items() if k.startswith("test_")}
     assert {"test_level4_recall", "test_severe_under_calls", "test_cse_recall", "test_cog_recall"} <= set(figures)
     worse = {**figures, "test_severe_under_calls": figures["test_severe_under_calls"] + 1}
@@ -148,6 +151,12 @@ def test_after_the_test_split_changes_candidates_are_compared_with_the_champion_
     assert promoted and all(g.passed for g in gates)
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == str(as_good)
     client.set_registered_model_alias(MODEL, "champion", "1")  # the later tests use version 1
+    # the model card reports the champion's latest re-measurement, and says so
+    from training.model_card import render_model_card
+
+    card = render_model_card(client, settings)
+    assert measured["run_id"] in card and f"re-measured on the current test split ({n_test} cases)" in card
+    assert "| 4 | " in card and f"test {n_test} (reported here" in card
 
 
 def test_plain_mlflow_client_loads_champion_in_a_fresh_process(trained):

@@ -78,14 +78,13 @@ def inherit_keyword_flags(spans: list[Span], span_flags: list[dict[str, bool]]) 
     sentence is about the keyword's mention: when every such mention is set aside (a CP plan
     that "closed in 2015", "no bruising"), so is the sentence. ConText scopes often reach the
     keyword but not most of a long sentence, which alone would leave the sentence counted."""
+    keyword_mentions = [(s, f) for s, f in zip(spans, span_flags) if candidate_match(s).source == "rule"]
     inherited = []
     for span, flags in zip(spans, span_flags):
-        inside = [
-            f for s, f in zip(spans, span_flags)
-            if candidate_match(s).source == "rule" and span.start <= s.start and s.end <= span.end
-        ]
-        if candidate_match(span).source == "embedding" and inside and not any(is_counted(f) for f in inside):
-            flags = {name: flags[name] or any(f[name] for f in inside) for name in flags}
+        if candidate_match(span).source == "embedding":
+            inside = [f for s, f in keyword_mentions if span.start <= s.start and s.end <= span.end]
+            if inside and not any(is_counted(f) for f in inside):
+                flags = {name: flags[name] or any(f[name] for f in inside) for name in flags}
         inherited.append(flags)
     return inherited
 

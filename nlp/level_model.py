@@ -51,6 +51,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         use_narrative: bool = True,
         level4_threshold: float | None = None,
         level3_threshold: float | None = None,
+        level1_veto: float | None = None,
         random_state: int = 0,
     ):
         """
@@ -75,6 +76,10 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
             level3_threshold: suggest at least level 3 whenever P(level >= 3) reaches this (None:
                 off). A child-protection case the model doubts is then under-called by one level,
                 not two, without pushing every doubtful level-3 case up to level 4.
+            level1_veto: the level-4 threshold does not apply to a case whose P(level 1)
+                reaches this (None: off). A referral the model reads as both universal need and
+                child protection is a trap (a keyword without a concern) far more often than a
+                child-protection case; the safety floor still applies to it.
             random_state: seed of the solver.
         """
         self.C = C
@@ -90,6 +95,7 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         self.use_narrative = use_narrative
         self.level4_threshold = level4_threshold
         self.level3_threshold = level3_threshold
+        self.level1_veto = level1_veto
         self.random_state = random_state
 
     def _columns(self, X: np.ndarray) -> np.ndarray:
@@ -148,7 +154,11 @@ class LevelClassifier(BaseEstimator, ClassifierMixin):
         chosen = LEVELS[np.argmin(probabilities @ costs.T, axis=1)]
         threshold = getattr(self, "level4_threshold", None)
         if threshold is not None:
-            chosen = np.where(probabilities[:, 3] >= threshold, 4, chosen)
+            reaches = probabilities[:, 3] >= threshold
+            veto = getattr(self, "level1_veto", None)  # models pickled before it existed
+            if veto is not None:
+                reaches &= probabilities[:, 0] < veto
+            chosen = np.where(reaches, 4, chosen)
         at_least_3 = getattr(self, "level3_threshold", None)  # models pickled before it existed
         if at_least_3 is not None:
             chosen = np.where(probabilities[:, 2] + probabilities[:, 3] >= at_least_3, np.maximum(chosen, 3), chosen)

@@ -54,6 +54,21 @@ def test_level3_threshold_lifts_a_doubtful_case_to_level_3_only():
     assert list(model.decide(probabilities, rows)) == [4, 1, 4]
 
 
+def test_level1_veto_stands_the_level4_threshold_aside_but_not_the_floor():
+    X, y = _blocks()
+    model = LevelClassifier(floor_column=1, n_pipeline_features=2, n_narrative_features=4, under_call_cost=1.0).fit(X, y)
+    # P(level 4) reaches the threshold in all three; P(level 1) is 0.65, 0.4 and 0.65
+    probabilities = np.array([[0.65, 0.05, 0.05, 0.25], [0.4, 0.2, 0.15, 0.25], [0.65, 0.05, 0.05, 0.25]])
+    rows = np.zeros((3, X.shape[1]))
+    rows[:, 1] = [1, 1, 4]  # the third has a level-4 safety floor
+    model.set_params(level4_threshold=0.2)
+    assert list(model.decide(probabilities, rows)) == [4, 4, 4]
+    model.set_params(level1_veto=0.6)
+    assert list(model.decide(probabilities, rows)) == [1, 4, 4]  # the floor is never vetoed
+    del model.level1_veto  # a model pickled before the veto existed decides as before
+    assert list(model.decide(probabilities, rows)) == [4, 4, 4]
+
+
 def test_a_level_with_one_example_still_fits():
     X, y = _blocks(8)
     keep = np.r_[0:2, 2:4, 4:6, 6:7]

@@ -141,3 +141,13 @@ def test_only_the_pipeline_features_depend_on_the_setting():
 
     assert depends_on_setting({"use_pipeline": True, "use_embedding": False, "use_narrative": True})
     assert not depends_on_setting({"use_pipeline": False, "use_embedding": True, "use_narrative": True})
+
+
+def test_the_level1_veto_is_tried_only_where_a_level4_threshold_can_be_vetoed():
+    from training.tuning import DECISIONS, LEVEL1_VETOES
+
+    assert LEVEL1_VETOES and all(0.5 <= v < 1 for v in LEVEL1_VETOES)  # a veto below even odds would veto on doubt alone
+    without = [d for d in DECISIONS if d["level4_threshold"] is None]
+    assert without and all(d["level1_veto"] is None for d in without)  # nothing to veto: no duplicate settings
+    for veto in (None, *LEVEL1_VETOES):  # every threshold is tried with and without each veto
+        assert {d["level4_threshold"] for d in DECISIONS if d["level1_veto"] == veto} >= {d["level4_threshold"] for d in DECISIONS} - {None}

@@ -102,10 +102,28 @@ def test_context_uncertain(rules_pipeline, text, target):
         ("He attends a gang-prevention football club.", "gang"),
         ("The class attended a knife crime workshop.", "knife crime"),
         ("The family are strongly against FGM.", "FGM"),
+        # advice-seeking and paperwork name the concern they ask about (context rules 1.4.0)
+        ("Last week the session covered online grooming and CSE.", "online grooming"),
+        ("She asked a lot of questions about what counts as grooming.", "grooming"),
+        ("Mum has read about online grooming and wanted advice.", "online grooming"),
+        ("Mum applied under the Child Sex Offender Disclosure Scheme about her new partner.", "Sex Offender"),
     ],
 )
 def test_context_non_concern(rules_pipeline, text, target):
     assert raised(rules_pipeline.context_of(text, target)) == {"non_concern"}
+
+
+@pytest.mark.parametrize(
+    "text, target",
+    [
+        ("She came in covered in bruises and said dad hit her.", "bruises"),  # "covered" alone is not a topic
+        ("She had a bruise which covered most of her cheek.", "bruise"),
+        ("The disclosure to her teacher was about online grooming by a man she met on Snapchat.", "online grooming"),
+        ("Under the disclosure scheme police told mum that her partner is a registered sex offender.", "registered sex offender"),
+    ],
+)
+def test_context_advice_seeking_look_alikes_stay_affirmed(rules_pipeline, text, target):
+    assert raised(rules_pipeline.context_of(text, target)) == set()
 
 
 @pytest.mark.parametrize(

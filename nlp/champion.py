@@ -68,7 +68,15 @@ def load_champion(model_name: str | None = None, tracking_uri: str | None = None
         version = client.get_model_version_by_alias(name, "champion")
     except MlflowException:
         return None
-    mlflow.set_tracking_uri(uri)
-    local = Path(mlflow.artifacts.download_artifacts(f"models:/{name}@champion"))
     logger.info("using champion %s version %s", name, version.version)
-    return read_level_model(local / "artifacts", f"{name}/{version.version}")
+    return load_version(name, str(version.version), uri)
+
+
+def load_version(model_name: str, version: str, tracking_uri: str) -> TrainedLevelModel:
+    """The level model of one registered version. By number, not by alias: the version a caller
+    looked up is the one it gets, even if the alias moves in between."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    local = Path(mlflow.artifacts.download_artifacts(f"models:/{model_name}/{version}"))
+    return read_level_model(local / "artifacts", f"{model_name}/{version}")

@@ -23,7 +23,7 @@ def remeasure_champion(settings, corpus) -> dict:
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from nlp.champion import load_champion
+    from nlp.champion import load_version
     from nlp.pipeline import ThresholdAssist
     from training.evaluate import evaluate_cases
     from training.train import _configure_mlflow, flatten_metrics, git_commit
@@ -36,7 +36,8 @@ def remeasure_champion(settings, corpus) -> dict:
         champion = client.get_model_version_by_alias(settings.threshold_model_name, "champion")
     except MlflowException:
         raise LookupError(f"{settings.threshold_model_name} has no champion to measure") from None
-    model = load_champion(settings.threshold_model_name, settings.mlflow_tracking_uri)
+    # the version just looked up, by number: the figures logged are always its own
+    model = load_version(settings.threshold_model_name, str(champion.version), settings.mlflow_tracking_uri)
     pipeline = ThresholdAssist.load(champion=False)
     pipeline.set_level_model(model)
     report = evaluate_cases(pipeline, cases)

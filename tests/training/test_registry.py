@@ -159,6 +159,20 @@ def test_after_the_test_split_changes_candidates_are_compared_with_the_champion_
     assert "| 4 | " in card and f"test {n_test} (reported here" in card
 
 
+def test_a_version_loads_by_number_whatever_the_alias_says(trained):
+    from nlp.champion import load_champion, load_version
+
+    settings, client, _, _ = trained
+    uri = settings.mlflow_tracking_uri
+    other = client.create_model_version(MODEL, source=client.get_model_version(MODEL, "1").source, run_id=client.get_model_version(MODEL, "1").run_id)
+    client.set_registered_model_alias(MODEL, "champion", other.version)
+    try:
+        assert load_version(MODEL, "1", uri).version == f"{MODEL}/1"  # what remeasure measures and tags
+        assert load_champion(MODEL, uri).version == f"{MODEL}/{other.version}"
+    finally:
+        client.set_registered_model_alias(MODEL, "champion", "1")  # the later tests use version 1
+
+
 def test_plain_mlflow_client_loads_champion_in_a_fresh_process(trained):
     settings, client, _, _ = trained
     if not _has_champion(client):

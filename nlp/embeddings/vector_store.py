@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,6 +86,13 @@ class VectorStore:
         if not changed and len(order) == len(keys):
             return  # nothing new and nothing to drop: leave the file as it is
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(temporary, keys=keys[order], vectors=vectors[order])
-        os.replace(temporary, self.path)
+        # a temporary file of its own: two processes saving at once (service workers starting
+        # together) each replace the store with a whole file, never with each other's half
+        handle, temporary = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp.npz", dir=self.path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez(file, keys=keys[order], vectors=vectors[order])
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

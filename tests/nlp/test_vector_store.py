@@ -93,3 +93,15 @@ def test_embed_exemplars_embeds_only_new_evidence_after_cases_are_added(tmp_path
     np.testing.assert_array_equal(grown.vectors[:2], first.vectors)
     assert grown.entry_ids == ("th.a", "th.b", "th.c") and grown.levels == (3, 4, 4)
     assert embed_exemplars([], encoder, tmp_path).vectors.shape == (0, DIMENSION)
+
+
+def test_vector_store_saved_from_two_threads_at_once_stays_whole(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "v.npz"
+    batches = [[f"text {worker} {i}" for i in range(2000)] for worker in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda texts: VectorStore(path, DIMENSION).vectors(texts, FakeEncoder().encode), batches * 3))
+    with np.load(path) as stored:  # one writer's whole file, readable
+        assert stored["vectors"].shape == (len(stored["keys"]), DIMENSION) and len(stored["keys"]) >= 2000
+    assert not list(tmp_path.glob("*.tmp*"))

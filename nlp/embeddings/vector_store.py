@@ -76,7 +76,10 @@ class VectorStore:
             position.update((digest(text), start + i) for i, text in enumerate(missing))
         rows = [position[key] for key in wanted]
         result = stored[rows]
-        self._save(keys, stored, rows, changed=bool(missing))
+        try:
+            self._save(keys, stored, rows, changed=bool(missing))
+        except OSError as error:  # a cache that cannot be written (read-only disk) costs time, not the answer
+            logger.warning("could not save vector store %s (%s)", self.path.name, type(error).__name__)
         return result
 
     def _save(self, keys: np.ndarray, vectors: np.ndarray, used: list[int], changed: bool) -> None:

@@ -105,3 +105,12 @@ def test_vector_store_saved_from_two_threads_at_once_stays_whole(tmp_path):
     with np.load(path) as stored:  # one writer's whole file, readable
         assert stored["vectors"].shape == (len(stored["keys"]), DIMENSION) and len(stored["keys"]) >= 2000
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_vector_store_that_cannot_be_written_still_gives_the_vectors(tmp_path, caplog):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    encoder = FakeEncoder()
+    vectors = VectorStore(blocked / "v.npz", DIMENSION).vectors(["dad left"], encoder.encode)
+    np.testing.assert_array_equal(vectors[0], encoder.encode(["dad left"])[0])
+    assert "could not save vector store" in caplog.text

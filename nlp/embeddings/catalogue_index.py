@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.catalogue import Catalogue
+from nlp.embeddings.atomic import write_atomically
 from nlp.embeddings.encoder import SentenceEncoder
 from nlp.embeddings.vector_store import VectorStore
 
@@ -61,10 +62,7 @@ def build_catalogue_index(
     if vectors is None:
         logger.info("embedding %d catalogue rows (cache miss)", len(texts))
         vectors = encoder.encode(texts)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_suffix(".tmp.npy")
-        np.save(temporary, vectors)
-        os.replace(temporary, cache_file)  # atomic: a crash never leaves half a cache
+        write_atomically(cache_file, lambda file: np.save(file, vectors))  # a crash never leaves half a cache
     return CatalogueIndex(vectors, tuple(entry_ids), tuple(texts), tuple(levels))
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from nlp.embeddings.atomic import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +66,13 @@ class VectorStore:
         keys, stored = self._load()
         position = {bytes(key): row for row, key in enumerate(keys)}
         wanted = [digest(text) for text in texts]
-        missing = list(dict.fromkeys(text for text, key in zip(texts, wanted) if key not in position))
+        missing = dict(pair for pair in zip(wanted, texts) if pair[0] not in position)  # digest -> text, each once
         if missing:
             logger.info("embedding %d of %d texts (not in the vector store)", len(missing), len(texts))
-            fresh = np.asarray(encode(missing), dtype=np.float32)
-            start = len(stored)
-            keys = np.concatenate([keys, np.frombuffer(b"".join(digest(t) for t in missing), np.uint8).reshape(-1, DIGEST_BYTES)])
+            fresh = np.asarray(encode(list(missing.values())), dtype=np.float32)
+            position.update((key, len(keys) + i) for i, key in enumerate(missing))
+            keys = np.concatenate([keys, np.frombuffer(b"".join(missing), np.uint8).reshape(-1, DIGEST_BYTES)])
             stored = np.concatenate([stored, fresh])
-            position.update((digest(text), start + i) for i, text in enumerate(missing))
         rows = [position[key] for key in wanted]
         result = stored[rows]
         try:
@@ -88,14 +87,4 @@ class VectorStore:
         order = np.concatenate([np.asarray(used, dtype=int), others])[: self.max_rows]
         if not changed and len(order) == len(keys):
             return  # nothing new and nothing to drop: leave the file as it is
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # a temporary file of its own: two processes saving at once (service workers starting
-        # together) each replace the store with a whole file, never with each other's half
-        handle, temporary = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp.npz", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, keys=keys[order], vectors=vectors[order])
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, lambda file: np.savez(file, keys=keys[order], vectors=vectors[order]))

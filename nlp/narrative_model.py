@@ -18,7 +18,7 @@ narratives it has not seen.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline, make_union
@@ -105,7 +105,11 @@ class _NgramClassifier(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, texts) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return self.model_.predict_proba(list(texts))
+        return self.probabilities_from_ngrams(self.model_[0].transform(list(texts)))
+
+    def probabilities_from_ngrams(self, X) -> np.ndarray:
+        """predict_proba from texts already turned into this model's n-gram features."""
+        return self.model_[-1].predict_proba(X)
 
 
 class NarrativeClassifier(_NgramClassifier):
@@ -127,9 +131,9 @@ class NarrativeClassifier(_NgramClassifier):
             return CumulativeLogistic(C=self.C, random_state=self.random_state)
         return super()._classifier()
 
-    def predict_proba(self, texts) -> np.ndarray:
+    def probabilities_from_ngrams(self, X) -> np.ndarray:
         """Probabilities over levels 1-4 (columns always 1, 2, 3, 4)."""
-        return _full_columns(super().predict_proba(texts), self.classes_)
+        return _full_columns(super().probabilities_from_ngrams(X), self.classes_)
 
     def predict(self, texts) -> np.ndarray:
         return LEVELS[np.argmax(self.predict_proba(texts), axis=1)]
@@ -140,6 +144,31 @@ class NarrativeToolClassifier(_NgramClassifier):
 
     # balanced: a tool is needed in a small share of referrals, and missing it is the costly error
     class_weight = "balanced"
+
+
+def fit_sharing_ngrams(models: dict[str, _NgramClassifier], texts, targets: dict[str, list]) -> dict[str, _NgramClassifier]:
+    """Fit several n-gram classifiers on the same texts with one n-gram vocabulary: one pass over
+    the texts for all of them. Each comes out as `model.fit(texts, targets[name])` would make it
+    (the vocabulary and weights depend only on the texts and min_df), sharing one fitted
+    vectoriser, as NarrativeReader then reads them."""
+    if len({model.min_df for model in models.values()}) > 1:
+        raise ValueError("models sharing n-grams need the same min_df")
+    texts = list(texts)
+    features = ngram_features(next(iter(models.values())).min_df)
+    X = features.fit_transform(texts)
+    fitted = {}
+    for name, model in models.items():
+        model = clone(model)
+        model.model_ = make_pipeline(features, model._classifier().fit(X, np.asarray(targets[name], dtype=int)))
+        model.classes_ = model.model_.classes_
+        fitted[name] = model
+    return fitted
+
+
+def predict_sharing_ngrams(models: dict[str, _NgramClassifier], texts) -> dict[str, np.ndarray]:
+    """predict_proba of each of fit_sharing_ngrams' models, the texts transformed once."""
+    X = next(iter(models.values())).model_[0].transform(list(texts))
+    return {name: model.probabilities_from_ngrams(X) for name, model in models.items()}
 
 
 class NarrativeReader:
@@ -156,9 +185,9 @@ class NarrativeReader:
         features = shared.transform(texts) if shared is not None else None
 
         def read(model):  # the n-grams once for every model when they all learned the same ones
-            return model.model_[-1].predict_proba(features) if features is not None else model.model_.predict_proba(texts)
+            return model.probabilities_from_ngrams(features) if features is not None else model.predict_proba(texts)
 
-        columns = [_full_columns(read(self.level), self.level.classes_)]
+        columns = [read(self.level)]
         for tool in TOOLS:
             model = self.tools.get(tool)
             columns.append((read(model)[:, 1] if model is not None else np.zeros(len(texts)))[:, None])

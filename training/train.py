@@ -15,12 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
 
 from nlp.embeddings.catalogue_index import embed_exemplars
-from nlp.held_out import assemble, fit_and_predict, fold_splits
+from nlp.held_out import assemble, fold_splits
 from nlp.level_model import TrainedLevelModel
-from nlp.narrative_model import TOOLS as NARRATIVE_TOOLS, NarrativeClassifier, NarrativeReader, NarrativeToolClassifier
+from nlp.narrative_model import (
+    TOOLS as NARRATIVE_TOOLS,
+    NarrativeClassifier,
+    NarrativeReader,
+    NarrativeToolClassifier,
+    fit_sharing_ngrams,
+    predict_sharing_ngrams,
+)
 from nlp.pipeline import ThresholdAssist
 from nlp.suggestion import Suggestion
 from nlp.tool_model import train_triggers
@@ -183,38 +189,40 @@ def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
 def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeReader:
     """Fit the narrative models (level, and each tool with train examples) on train; give
     train cases out-of-fold probabilities and dev/test cases the fitted models', so every
-    later stage sees honest probabilities. Every fit (each target's folds and its final model)
-    is one job of a single parallel pass, so no core waits while another fits a final model;
-    the folds and models are those of out_of_fold_probabilities and a plain fit (tested)."""
+    later stage sees honest probabilities. All targets share the level model's folds
+    (stratified by level, holding whole authors), so each fold fits one n-gram vocabulary for
+    all of them (nlp.narrative_model.fit_sharing_ngrams): building the vocabulary is most of a
+    fit's time. The folds and the final fit are one parallel pass, so no core waits while
+    another fits the final models."""
     from joblib import Parallel, delayed
 
     train = analysed["train"]
     texts = [a.case.text for a in train]
-    targets = {"level": [a.case.level for a in train]}
+    levels = np.asarray([a.case.level for a in train], dtype=int)
+    splits = fold_splits(levels, CV_FOLDS, groups=authors(train))
+    targets = {"level": levels}
     for tool in NARRATIVE_TOOLS:
-        needed = [int(tool in a.case.screening_tools.required) for a in train]
-        if min(sum(needed), len(needed) - sum(needed)) >= 2:  # every cross-validation fold sees both outcomes
+        needed = np.asarray([int(tool in a.case.screening_tools.required) for a in train], dtype=int)
+        if all(len(set(needed[fit_rows])) == 2 for fit_rows, _ in splits):  # every fold learns both outcomes
             targets[tool] = needed
     models = {name: NarrativeClassifier() if name == "level" else NarrativeToolClassifier() for name in targets}
-    splits = {name: fold_splits(y, CV_FOLDS, groups=authors(train)) for name, y in targets.items()}
-    jobs = [(name, split) for name in targets for split in [*splits[name], None]]  # None: the final fit
-    advance = progress("fitting the narrative models", len(jobs))
+    advance = progress("fitting the narrative models", len(splits) + 1)
 
-    def run(name, split):
-        y = np.asarray(targets[name], dtype=int)
-        if split is None:
-            return clone(models[name]).fit(texts, y)
-        return fit_and_predict(models[name], texts, y, *split)
+    def run(split):
+        if split is None:  # the final models
+            return fit_sharing_ngrams(models, texts, targets)
+        fit_rows, held_rows = split
+        fitted = fit_sharing_ngrams(models, [texts[i] for i in fit_rows], {name: y[fit_rows] for name, y in targets.items()})
+        return predict_sharing_ngrams(fitted, [texts[i] for i in held_rows])
 
     results = []
-    for result in Parallel(n_jobs=PARALLEL_JOBS, return_as="generator")(delayed(run)(name, split) for name, split in jobs):
+    for result in Parallel(n_jobs=PARALLEL_JOBS, return_as="generator")(delayed(run)(split) for split in [*splits, None]):
         results.append(result)
         advance(1)
-    fitted, held_out_columns = {}, {}
+    fitted = results.pop()
+    held_out_columns = {}
     for name in targets:
-        mine = [r for (job_name, _), r in zip(jobs, results) if job_name == name]
-        fitted[name] = mine[-1]
-        probabilities = assemble(splits[name], mine[:-1], len(texts))
+        probabilities = assemble(splits, [fold[name] for fold in results], len(texts))
         held_out_columns[name] = probabilities if name == "level" else probabilities[:, 1:]
     reader = NarrativeReader(fitted.pop("level"), fitted)
     zeros = np.zeros((len(train), 1))

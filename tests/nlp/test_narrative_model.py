@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from nlp.narrative_model import NarrativeClassifier, at_least, log_probabilities
 
@@ -123,3 +124,28 @@ def test_the_level_model_is_ordinal_by_default_and_multinomial_on_request():
     for model in (ordinal, multinomial):
         assert np.allclose(model.predict_proba(texts).sum(axis=1), 1.0)
         assert list(model.predict(texts)) == levels
+
+
+def test_models_sharing_ngrams_are_the_models_fitted_alone():
+    from nlp.narrative_model import NarrativeClassifier, NarrativeToolClassifier, fit_sharing_ngrams, predict_sharing_ngrams
+
+    texts = ["settled happy at school", "late again tired", "bruise on arm unexplained", "county lines knife found",
+             "happy and thriving", "missed appointments chaotic home", "disclosed being hit", "older boyfriend gifts knife"]
+    levels = [1, 2, 4, 4, 1, 3, 4, 3]
+    gangs = [0, 0, 0, 1, 0, 0, 0, 1]
+    models = {"level": NarrativeClassifier(min_df=1), "COG": NarrativeToolClassifier(min_df=1)}
+    together = fit_sharing_ngrams(models, texts, {"level": levels, "COG": gangs})
+    assert together["level"].model_[0] is together["COG"].model_[0]
+    assert models["level"].__dict__.get("model_") is None  # the given models are templates, left unfitted
+    new = ["hit with a belt", "knife and older boys"]
+    read = predict_sharing_ngrams(together, new)
+    assert np.allclose(read["level"], NarrativeClassifier(min_df=1).fit(texts, levels).predict_proba(new), atol=1e-12)
+    assert np.allclose(read["COG"], NarrativeToolClassifier(min_df=1).fit(texts, gangs).predict_proba(new), atol=1e-12)
+    assert read["level"].shape == (2, 4)
+
+
+def test_models_sharing_ngrams_need_one_min_df():
+    from nlp.narrative_model import NarrativeClassifier, NarrativeToolClassifier, fit_sharing_ngrams
+
+    with pytest.raises(ValueError, match="min_df"):
+        fit_sharing_ngrams({"level": NarrativeClassifier(min_df=1), "COG": NarrativeToolClassifier(min_df=2)}, ["a b"], {"level": [1], "COG": [0]})

@@ -1,0 +1,136 @@
+"""Training time against its floor: `threshold train` on the whole corpus, from an empty cache.
+
+Run: bash scripts/benchmark.sh --training   (or: .venv/bin/python -m benchmarks.training_bench)
+
+In one run:
+- the floor: the sentence encoder alone encoding what training must encode: every narrative's
+  sentences (train, dev and test) and, from an empty cache, the train split's evidence examples
+  and the catalogue's rows;
+- `threshold train` on the same annotations as a subprocess, timed from start to exit, into a
+  temporary MLflow store and (unless --warm) an empty THRESHOLD_CACHE_DIR. The store is deleted
+  afterwards and the run's output is not shown: a look at the test split's figures is a decision
+  of its own (annotations/test_split_extension.md), not a side effect of timing.
+Target (issue 3, item 9): training on the whole corpus in under 3 minutes on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results"
+TARGET_SECONDS = 180.0
+
+
+def what_training_encodes(annotations: Path, cold: bool) -> dict[str, list[str]]:
+    """The texts a training run sends to the encoder, by kind (distinct texts, as it encodes them)."""
+    from nlp.components.embedding_matcher import sentence_span
+    from nlp.embeddings.catalogue_index import _rows
+    from nlp.pipeline import ThresholdAssist
+    from training.dataset import load_corpus
+    from training.train import CatalogueFacts, exemplar_rows
+
+    rules_only = ThresholdAssist.load(embeddings=False, champion=False)
+    corpus = load_corpus(annotations, {entry.id for entry in rules_only.catalogue})
+    sentences = []
+    for doc in rules_only.nlp.pipe(case.text for case in corpus.cases):
+        sentences += [span.text for span in map(sentence_span, doc.sents) if span is not None]
+    texts = {"narrative sentences": list(dict.fromkeys(sentences))}
+    if cold:
+        facts = CatalogueFacts([], {entry.id: entry.level for entry in rules_only.catalogue})
+        rows, _ = exemplar_rows(corpus.split("train"), facts)
+        texts["evidence examples"] = list(dict.fromkeys(text for _, text, _ in rows))
+        texts["catalogue rows"] = _rows(rules_only.catalogue)[1]
+    return texts
+
+
+def time_floor(texts: dict[str, list[str]]) -> float:
+    """Seconds for the pipeline's encoder alone to encode every text, kind by kind."""
+    from nlp.embeddings.encoder import SentenceEncoder
+    from nlp.embeddings.model import load_sentence_model
+
+    model, fingerprint = load_sentence_model(None)
+    encoder = SentenceEncoder(model, fingerprint)
+    encoder.encode(["warm-up sentence for the encoder"])
+    start = time.perf_counter()
+    for kind in texts.values():
+        encoder.encode(kind)
+    return time.perf_counter() - start
+
+
+def time_training(annotations: Path, cold: bool) -> tuple[float, int]:
+    """Wall-clock seconds and exit code of `threshold train` into a temporary store."""
+    with tempfile.TemporaryDirectory(prefix="threshold-training-bench-") as scratch:
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "MLFLOW_TRACKING_URI": f"sqlite:///{scratch}/mlflow.db",
+            "THRESHOLD_ARTIFACT_ROOT": f"{scratch}/artifacts",
+        }
+        if cold:
+            env["THRESHOLD_CACHE_DIR"] = f"{scratch}/cache"
+        command = [sys.executable, "-m", "nlp.cli.main", "train", "--annotations", str(annotations)]
+        start = time.perf_counter()
+        finished = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start, finished.returncode
+
+
+def verdict(training_seconds: float, floor_seconds: float, exit_code: int, target: float = TARGET_SECONDS) -> dict:
+    return {
+        "training_s": round(training_seconds, 1),
+        "floor_s": round(floor_seconds, 1),
+        "training_over_floor": round(training_seconds / floor_seconds, 2) if floor_seconds > 0 else None,
+        "exit_code": exit_code,
+        "targets": {f"training_under_{target:.0f}s": exit_code == 0 and training_seconds < target},
+    }
+
+
+def run(annotations: Path, cold: bool = True) -> dict:
+    texts = what_training_encodes(annotations, cold)
+    floor = time_floor(texts)
+    training, exit_code = time_training(annotations, cold)
+    return {
+        "annotations": str(annotations),
+        "cache": "empty" if cold else "warm",
+        "encoded": {kind: len(items) for kind, items in texts.items()},
+        **verdict(training, floor, exit_code),
+    }
+
+
+def render(result: dict) -> str:
+    minutes, seconds = divmod(result["training_s"], 60)
+    encoded = ", ".join(f"{count} {kind}" for kind, count in result["encoded"].items())
+    failed = "" if result["exit_code"] == 0 else f"   (threshold train exited {result['exit_code']})"
+    return "\n".join([
+        f"threshold train on {result['annotations']}, {result['cache']} cache",
+        f"training        {result['training_s']:.1f} s ({minutes:.0f} min {seconds:.1f} s){failed}",
+        f"encoder floor   {result['floor_s']:.1f} s  ({encoded})",
+        f"ratio           training / floor x{result['training_over_floor']:.2f}",
+        "targets         " + "  ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in result["targets"].items()),
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--annotations", type=Path, default=REPO / "annotations")
+    parser.add_argument("--warm", action="store_true", help="keep THRESHOLD_CACHE_DIR (default: an empty one)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
+    args = parser.parse_args(argv)
+    result = run(args.annotations.resolve(), cold=not args.warm)
+    print(render(result))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "training_latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 1 if args.check and not all(result["targets"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

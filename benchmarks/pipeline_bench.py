@@ -14,18 +14,16 @@ Targets (issue 2): single p95 <= 200 ms; batch throughput >= 80% of the encoder'
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from benchmarks.corpus import benchmark_referrals  # noqa: E402
+from benchmarks.report import finish, verdicts  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -126,7 +124,7 @@ def render(result: dict) -> str:
         f"({result['floor_sentences_per_s']:.0f} sentences/s)   ratio {result['batch_ratio_to_floor']:.2f} "
         f"(median of rounds: {', '.join(f'{r:.2f}' for r in result['batch_round_ratios'])})",
         f"                  (sentence-transformers encode, fixed batches of 32: {result['naive_encoder_sentences_per_s']:.0f} sentences/s)",
-        "targets           " + "  ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in result["targets"].items()),
+        "targets           " + verdicts(result["targets"]),
     ])
 
 
@@ -138,10 +136,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
     result = run(args.referrals, args.warmup, args.rounds)
-    print(render(result))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 1 if args.check and not all(result["targets"].values()) else 0
+    return finish(result, render(result), "latest.json", args.check)
 
 
 if __name__ == "__main__":

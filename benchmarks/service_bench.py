@@ -14,7 +14,6 @@ Targets: median overhead over the pipeline <= 40 ms; p95 at the steady rate <= 5
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -28,7 +27,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from benchmarks.corpus import benchmark_referrals  # noqa: E402
-from benchmarks.pipeline_bench import RESULTS, _percentile  # noqa: E402
+from benchmarks.pipeline_bench import _percentile  # noqa: E402
+from benchmarks.report import finish, verdicts  # noqa: E402
 
 PASSWORD = "benchmark-passphrase-1"
 FORM = {"referrer_agency": "education", "referrer_role": "DSL", "child_age_years": 9, "early_help_assessment": False,
@@ -122,7 +122,7 @@ def render(result: dict) -> str:
         f"(service/pipeline median x{result['median_ratio_to_pipeline']:.2f}, overhead {result['median_overhead_ms']:.1f} ms)",
         f"steady {st['rate_per_s']:.1f} req/s for {st['requests']} requests (achieved {st['achieved_per_s']:.2f}/s): "
         f"median {st['median_ms']:.1f} ms  p95 {st['p95_ms']:.1f} ms",
-        "targets                 " + "  ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in result["targets"].items()),
+        "targets                 " + verdicts(result["targets"]),
     ])
 
 
@@ -134,10 +134,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
     result = run(args.referrals, args.rate, args.seconds)
-    print(render(result))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "service_latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 1 if args.check and not all(result["targets"].values()) else 0
+    return finish(result, render(result), "service_latest.json", args.check)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Target (issue 3, item 9): training on the whole corpus in under 3 minutes on the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -26,15 +25,16 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from benchmarks.report import finish, verdicts  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).parent / "results"
 TARGET_SECONDS = 180.0
 
 
 def what_training_encodes(annotations: Path, cold: bool) -> dict[str, list[str]]:
     """The texts a training run sends to the encoder, by kind (distinct texts, as it encodes them)."""
     from nlp.components.embedding_matcher import sentence_span
-    from nlp.embeddings.catalogue_index import _rows
+    from nlp.embeddings.catalogue_index import catalogue_rows
     from nlp.pipeline import ThresholdAssist
     from training.dataset import load_corpus
     from training.train import CatalogueFacts, exemplar_rows
@@ -49,7 +49,7 @@ def what_training_encodes(annotations: Path, cold: bool) -> dict[str, list[str]]
         facts = CatalogueFacts([], {entry.id: entry.level for entry in rules_only.catalogue})
         rows, _ = exemplar_rows(corpus.split("train"), facts)
         texts["evidence examples"] = list(dict.fromkeys(text for _, text, _ in rows))
-        texts["catalogue rows"] = _rows(rules_only.catalogue)[1]
+        texts["catalogue rows"] = catalogue_rows(rules_only.catalogue)[1]
     return texts
 
 
@@ -115,7 +115,7 @@ def render(result: dict) -> str:
         f"training        {result['training_s']:.1f} s ({minutes:.0f} min {seconds:.1f} s){failed}",
         f"encoder floor   {result['floor_s']:.1f} s  ({encoded})",
         f"ratio           training / floor x{result['training_over_floor']:.2f}",
-        "targets         " + "  ".join(f"{k}: {'PASS' if v else 'FAIL'}" for k, v in result["targets"].items()),
+        "targets         " + verdicts(result["targets"]),
     ])
 
 
@@ -126,10 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
     args = parser.parse_args(argv)
     result = run(args.annotations.resolve(), cold=not args.warm)
-    print(render(result))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "training_latest.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 1 if args.check and not all(result["targets"].values()) else 0
+    return finish(result, render(result), "training_latest.json", args.check)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ class CatalogueIndex:
     row_level: tuple[int, ...]
 
 
-def _rows(catalogue: Catalogue) -> tuple[list[str], list[str], list[int]]:
+def catalogue_rows(catalogue: Catalogue) -> tuple[list[str], list[str], list[int]]:
+    """(entry ids, texts, levels) of the index's rows: each entry's guidance text, then its paraphrases."""
     entry_ids, texts, levels = [], [], []
     for entry in catalogue:
         for text in (entry.text, *entry.hints.paraphrases):
@@ -51,7 +52,7 @@ def _rows(catalogue: Catalogue) -> tuple[list[str], list[str], list[int]]:
 def build_catalogue_index(
     catalogue: Catalogue, encoder: SentenceEncoder, cache_dir: Path | None = None
 ) -> CatalogueIndex:
-    entry_ids, texts, levels = _rows(catalogue)
+    entry_ids, texts, levels = catalogue_rows(catalogue)
     cache_dir = default_cache_dir() if cache_dir is None else cache_dir
     cache_file = cache_dir / f"catalogue-{catalogue.content_hash[:16]}-{encoder.fingerprint}.npy"
     vectors = None

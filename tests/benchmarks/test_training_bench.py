@@ -44,9 +44,9 @@ def test_the_floor_is_what_training_encodes(small_annotations):
 
 
 def test_benchmark_times_a_real_training_run_and_shows_no_test_figure(small_annotations, capsys, monkeypatch, tmp_path):
-    import benchmarks.training_bench as bench
+    import benchmarks.report as report
 
-    monkeypatch.setattr(bench, "RESULTS", tmp_path)  # the suite must not overwrite a real run's result
+    monkeypatch.setattr(report, "RESULTS", tmp_path)  # the suite must not overwrite a real run's result
     folder, _ = small_annotations
     assert main(["--annotations", str(folder), "--warm", "--check"]) == 0
     shown = capsys.readouterr().out

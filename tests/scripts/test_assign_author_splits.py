@@ -40,3 +40,12 @@ def test_author_splits_are_half_test_then_a_fifth_of_the_rest_dev_and_depend_on_
     assert first == assign.author_splits(list(reversed(records)), "corpus_zz")  # order of lines does not matter
     assert Counter(first.values()) == {"test": 20, "train": 16, "dev": 4}
     assert first != assign.author_splits(records, "corpus_zy")  # each author's own shuffle
+
+
+def test_train_dev_only_sends_no_case_to_test_and_a_fifth_of_each_level_to_dev():
+    assign = _script()
+    records = [{"id": f"case-zz-{i:03d}", "level": level} for i, level in enumerate([1] * 5 + [2] * 4 + [3] * 5 + [4] * 6)]
+    splits = assign.author_splits(records, "corpus_zz", test_share=0.0)
+    assert "test" not in splits.values()
+    dev_per_level = Counter(r["level"] for r in records if splits[r["id"]] == "dev")
+    assert dev_per_level == {1: 1, 2: 1, 3: 1, 4: 1}  # round(0.2 * 5), round(0.8), round(1.0), round(1.2)

@@ -7,7 +7,14 @@ In one run:
   sentences (train, dev and test) and, from an empty cache, the train split's evidence examples
   and the catalogue's rows;
 - `threshold train` on the same annotations as a subprocess, timed from start to exit, into a
-  temporary MLflow store and (unless --warm) an empty THRESHOLD_CACHE_DIR. The store is deleted
+  temporary MLflow store and a THRESHOLD_CACHE_DIR that is, by --cache:
+  - empty (the default): nothing embedded yet, not even the catalogue;
+  - set-up: holding the catalogue index only, as on a machine where any command has loaded the
+    pipeline (the README's first command does, and so does every `suggest`, `evaluate` or
+    `serve`): the index depends on the catalogue and the model, not on the annotations, so it
+    is built before the clock starts; the evidence examples are still embedded;
+  - warm: the user's own cache, as it is (--warm).
+  The store is deleted
   afterwards and the run's output is not shown: a look at the test split's figures is a decision
   of its own (annotations/test_split_extension.md), not a side effect of timing.
 Target (issue 3, item 9): training on the whole corpus in under 3 minutes on the 2-core machine.
@@ -31,8 +38,12 @@ REPO = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 180.0
 
 
-def what_training_encodes(annotations: Path, cold: bool) -> dict[str, list[str]]:
-    """The texts a training run sends to the encoder, by kind (distinct texts, as it encodes them)."""
+CACHES = ("empty", "set-up", "warm")
+
+
+def what_training_encodes(annotations: Path, cache: str) -> dict[str, list[str]]:
+    """The texts a training run sends to the encoder with this cache, by kind (distinct texts,
+    as it encodes them)."""
     from nlp.components.embedding_matcher import sentence_span
     from nlp.embeddings.catalogue_index import catalogue_rows
     from nlp.pipeline import ThresholdAssist
@@ -45,21 +56,34 @@ def what_training_encodes(annotations: Path, cold: bool) -> dict[str, list[str]]
     for doc in rules_only.nlp.pipe(case.text for case in corpus.cases):
         sentences += [span.text for span in map(sentence_span, doc.sents) if span is not None]
     texts = {"narrative sentences": list(dict.fromkeys(sentences))}
-    if cold:
+    if cache in ("empty", "set-up"):
         facts = CatalogueFacts([], {entry.id: entry.level for entry in rules_only.catalogue})
         rows, _ = exemplar_rows(corpus.split("train"), facts)
         texts["evidence examples"] = list(dict.fromkeys(text for _, text, _ in rows))
+    if cache == "empty":
         texts["catalogue rows"] = catalogue_rows(rules_only.catalogue)[1]
     return texts
 
 
-def time_floor(texts: dict[str, list[str]]) -> float:
-    """Seconds for the pipeline's encoder alone to encode every text, kind by kind."""
+def _encoder():
     from nlp.embeddings.encoder import SentenceEncoder
     from nlp.embeddings.model import load_sentence_model
 
     model, fingerprint = load_sentence_model(None)
-    encoder = SentenceEncoder(model, fingerprint)
+    return SentenceEncoder(model, fingerprint)
+
+
+def build_catalogue_index_in(cache_dir: Path) -> None:
+    """The catalogue index as set-up leaves it (the pipeline builds the same on first load)."""
+    from nlp.catalogue import load_catalogue
+    from nlp.embeddings.catalogue_index import build_catalogue_index
+
+    build_catalogue_index(load_catalogue(), _encoder(), cache_dir)
+
+
+def time_floor(texts: dict[str, list[str]]) -> float:
+    """Seconds for the pipeline's encoder alone to encode every text, kind by kind."""
+    encoder = _encoder()
     encoder.encode(["warm-up sentence for the encoder"])
     start = time.perf_counter()
     for kind in texts.values():
@@ -67,7 +91,7 @@ def time_floor(texts: dict[str, list[str]]) -> float:
     return time.perf_counter() - start
 
 
-def time_training(annotations: Path, cold: bool) -> tuple[float, int]:
+def time_training(annotations: Path, cache: str) -> tuple[float, int]:
     """Wall-clock seconds and exit code of `threshold train` into a temporary store."""
     with tempfile.TemporaryDirectory(prefix="threshold-training-bench-") as scratch:
         env = {
@@ -76,8 +100,10 @@ def time_training(annotations: Path, cold: bool) -> tuple[float, int]:
             "MLFLOW_TRACKING_URI": f"sqlite:///{scratch}/mlflow.db",
             "THRESHOLD_ARTIFACT_ROOT": f"{scratch}/artifacts",
         }
-        if cold:
+        if cache != "warm":
             env["THRESHOLD_CACHE_DIR"] = f"{scratch}/cache"
+        if cache == "set-up":
+            build_catalogue_index_in(Path(scratch) / "cache")  # before the clock starts
         command = [sys.executable, "-m", "nlp.cli.main", "train", "--annotations", str(annotations)]
         start = time.perf_counter()
         finished = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -94,13 +120,13 @@ def verdict(training_seconds: float, floor_seconds: float, exit_code: int, targe
     }
 
 
-def run(annotations: Path, cold: bool = True) -> dict:
-    texts = what_training_encodes(annotations, cold)
+def run(annotations: Path, cache: str = "empty") -> dict:
+    texts = what_training_encodes(annotations, cache)
     floor = time_floor(texts)
-    training, exit_code = time_training(annotations, cold)
+    training, exit_code = time_training(annotations, cache)
     return {
         "annotations": str(annotations),
-        "cache": "empty" if cold else "warm",
+        "cache": cache,
         "encoded": {kind: len(items) for kind, items in texts.items()},
         **verdict(training, floor, exit_code),
     }
@@ -122,10 +148,11 @@ def render(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--annotations", type=Path, default=REPO / "annotations")
-    parser.add_argument("--warm", action="store_true", help="keep THRESHOLD_CACHE_DIR (default: an empty one)")
+    parser.add_argument("--cache", choices=CACHES, default="empty", help="what THRESHOLD_CACHE_DIR holds when the clock starts")
+    parser.add_argument("--warm", action="store_true", help="the same as --cache warm: keep the user's cache")
     parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
     args = parser.parse_args(argv)
-    result = run(args.annotations.resolve(), cold=not args.warm)
+    result = run(args.annotations.resolve(), "warm" if args.warm else args.cache)
     return finish(result, render(result), "training_latest.json", args.check)
 
 

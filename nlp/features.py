@@ -50,8 +50,12 @@ def case_features(
             max((i.score for i in at_level), default=0.0),
             sum("rule" in i.matched_by for i in at_level),
         ]
-    for theme in theme_ids:
-        row.append(max((i.level for i in affirmed if theme in i.themes), default=0))
+    # one pass over the matches, not one per theme: tuning computes these rows ~100,000 times
+    theme_level: dict[str, int] = {}
+    for indicator in affirmed:
+        for theme in indicator.themes:
+            theme_level[theme] = max(theme_level.get(theme, 0), indicator.level)
+    row += [theme_level.get(theme, 0) for theme in theme_ids]
     for framework in FRAMEWORKS:
         row.append(max((i.level for i in affirmed if i.framework == framework), default=0))
     for kind in CONTEXT_KINDS:

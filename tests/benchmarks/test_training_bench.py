@@ -33,9 +33,11 @@ def small_annotations(tmp_path_factory):
 
 def test_the_floor_is_what_training_encodes(small_annotations):
     folder, picked = small_annotations
-    warm = what_training_encodes(folder, cold=False)
-    cold = what_training_encodes(folder, cold=True)
+    warm = what_training_encodes(folder, "warm")
+    set_up = what_training_encodes(folder, "set-up")
+    cold = what_training_encodes(folder, "empty")
     assert set(warm) == {"narrative sentences"}
+    assert set(set_up) == {"narrative sentences", "evidence examples"}  # the catalogue index is built at set-up
     assert set(cold) == {"narrative sentences", "evidence examples", "catalogue rows"}
     assert len(warm["narrative sentences"]) >= len(picked)
     evidence = {" ".join(e.text.split()) for c in picked if c.split == "train" for i in c.indicators if i.affirmed for e in i.evidence}
@@ -55,3 +57,19 @@ def test_benchmark_times_a_real_training_run_and_shows_no_test_figure(small_anno
     result = json.loads((tmp_path / "training_latest.json").read_text())
     assert result["exit_code"] == 0 and result["cache"] == "warm"
     assert 0 < result["floor_s"] < result["training_s"]
+
+
+def test_the_set_up_cache_holds_the_catalogue_index_the_pipeline_would_build(tmp_path, monkeypatch):
+    from nlp.catalogue import load_catalogue
+    from nlp.embeddings import catalogue_index
+    from benchmarks.training_bench import build_catalogue_index_in
+
+    build_catalogue_index_in(tmp_path)
+    (cached,) = tmp_path.glob("catalogue-*.npy")
+    assert load_catalogue().content_hash[:16] in cached.name
+    encoded = []
+    monkeypatch.setattr(catalogue_index.SentenceEncoder, "encode", lambda self, texts: encoded.append(texts))
+    from benchmarks.training_bench import _encoder
+
+    catalogue_index.build_catalogue_index(load_catalogue(), _encoder(), tmp_path)  # as the pipeline loads it
+    assert encoded == []  # found in the cache: nothing left to embed

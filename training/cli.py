@@ -342,8 +342,11 @@ def remeasure(
 
 def model_card(
     output: Annotated[Optional[Path], typer.Option("--output", help="Where to write the card.")] = None,
+    challenge: Annotated[Optional[Path], typer.Option(help="Challenge set to evaluate the champion on (default annotations/challenge if present).")] = None,
+    with_challenge: Annotated[bool, typer.Option("--with-challenge/--without-challenge", help="Evaluate the champion on the challenge set for the card.")] = True,
 ) -> None:
-    """Regenerate the champion's model card from the registry and its run."""
+    """Regenerate the champion's model card from the registry and its run (and, if there is one,
+    the champion's evaluation on the challenge set, computed now)."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
@@ -352,14 +355,32 @@ def model_card(
 
     settings = get_settings()
     client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
+    folder = challenge or settings.threshold_annotations_dir / "challenge"
+    challenge_report = None
     try:
-        text = render_model_card(client, settings)
+        if with_challenge and folder.is_dir():
+            challenge_report = (_champion_report(folder), folder.relative_to(REPO).as_posix() if folder.is_relative_to(REPO) else str(folder))
+        text = render_model_card(client, settings, challenge_report)
     except (MlflowException, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1)
     target = output or REPO / "models" / "MODEL_CARD.md"
     target.write_text(text, encoding="utf-8")
     typer.echo(f"model card written to {target}")
+
+
+def _champion_report(folder: Path) -> dict:
+    """The registered champion's evaluation report on the annotated cases in `folder`."""
+    from nlp.catalogue import load_catalogue
+    from nlp.pipeline import ThresholdAssist
+    from training.evaluate import evaluate_cases
+
+    cases = _read_cases(folder, {e.id for e in load_catalogue()})
+    pipeline = ThresholdAssist.load(champion=True)
+    if pipeline.level_model is None:
+        raise LookupError("no champion to evaluate on the challenge set")
+    report, _ = evaluate_cases(pipeline, cases, with_suggestions=True)
+    return report
 
 
 def register(app: typer.Typer) -> None:

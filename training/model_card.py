@@ -84,7 +84,28 @@ def _own_bar(params: dict) -> str:
             "(one found by both a keyword and similarity always counts)")
 
 
-def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -> str:
+def challenge_section(report: dict, source: str) -> list[str]:
+    """The champion on the challenge set: hard referrals by authors no model has read, outside
+    the corpus (never fitted or tuned on); its errors are failure modes too."""
+    level = report["level"]
+    tools = ", ".join(f"{tool} {_fmt(values['required_recall'])}" for tool, values in report["screening_tools"].items())
+    return [
+        f"## On the challenge set (`{source}`, {report['level']['n']} cases)",
+        "",
+        "Hard referrals written to defeat the model (alarming words in cleared contacts, understated child protection)",
+        "by authors whose writing no model has read; outside the training corpus, never used to fit or choose anything.",
+        "",
+        f"Level: quadratic weighted kappa {_fmt(level['quadratic_weighted_kappa'])}, level-4 recall {_fmt(level['level4_recall'])} "
+        f"({level4_hits(level)}), severe under-calls {level['severe_under_calls']}; required recall of the tools: {tools}; "
+        f"trap false-affirmation rate {_fmt(report['traps']['overall'])}.",
+        "",
+        *[f"- {mode}" for mode in _failure_modes(report)],
+        "",
+    ]
+
+
+def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings, challenge: tuple[dict, str] | None = None) -> str:
+    """`challenge`: the champion's evaluation report on the challenge set and where it came from."""
     name = settings.threshold_model_name
     version = client.get_model_version_by_alias(name, "champion")
     run = client.get_run(version.run_id)
@@ -166,4 +187,6 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings) -
         *[f"- {mode}" for mode in _failure_modes(report)],
         "",
     ]
+    if challenge is not None:
+        lines += challenge_section(*challenge)
     return "\n".join(lines)

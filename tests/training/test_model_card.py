@@ -76,3 +76,22 @@ def test_level_4_recall_is_given_as_counts_too():
     from training.model_card import level4_hits
 
     assert level4_hits({"confusion": [[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 1, 32]]}) == "32 of 33 level-4 cases"
+
+
+def test_the_challenge_section_reports_level_4_as_counts_and_lists_its_failure_modes():
+    from training.model_card import challenge_section
+
+    report = {
+        "level": {
+            "n": 12, "quadratic_weighted_kappa": 0.5, "level4_recall": 0.75, "severe_under_calls": 1,
+            "confusion": [[0, 0, 0, 3], [0, 2, 0, 0], [0, 0, 3, 0], [1, 0, 0, 3]],
+        },
+        "screening_tools": {"CSE": {"required_recall": 1.0, "missing_precision": 0.8}},
+        "traps": {"overall": 0.05, "false_affirmation_rate": {"negated": 0.05}},
+        "indicators": {"micro_precision": 0.9},
+    }
+    text = "\n".join(challenge_section(report, "annotations/challenge"))
+    assert "## On the challenge set (`annotations/challenge`, 12 cases)" in text
+    assert "level-4 recall 0.750 (3 of 4 level-4 cases)" in text and "severe under-calls 1" in text
+    assert "- 3 level-1 cases were over-called as level 4." in text
+    assert "- 1 level-4 case was under-called as level 1." in text

@@ -282,3 +282,32 @@ def test_held_out_only_training_never_touches_the_test_split_and_cannot_be_promo
     assert done.returncode == 1
     assert "has no test-split figures (trained with --held-out-only)" in done.stderr
     assert not _has_champion(client)
+
+
+def test_the_model_card_command_adds_the_champions_figures_on_a_challenge_set(trained, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from nlp.cli.main import app
+    from training.settings import get_settings
+
+    settings, client, _, _ = trained
+    if not _has_champion(client):
+        client.set_registered_model_alias(MODEL, "champion", "1")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", settings.mlflow_tracking_uri)
+    monkeypatch.setenv("THRESHOLD_MODEL_NAME", MODEL)
+    get_settings.cache_clear()
+    challenge = tmp_path / "challenge"
+    challenge.mkdir()
+    lines = (REPO / "annotations" / "challenge" / "corpus_ap.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (challenge / "some.jsonl").write_text("".join(lines[:4]), encoding="utf-8")
+    card = tmp_path / "card.md"
+    try:
+        result = CliRunner().invoke(app, ["model-card", "--output", str(card), "--challenge", str(challenge)])
+        without = CliRunner().invoke(app, ["model-card", "--output", str(tmp_path / "plain.md"), "--challenge", str(challenge), "--without-challenge"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    text = card.read_text(encoding="utf-8")
+    assert f"## On the challenge set (`{challenge}`, 4 cases)" in text
+    assert "## Known failure modes" in text  # the test split's section is still there
+    assert without.exit_code == 0 and "challenge set" not in (tmp_path / "plain.md").read_text(encoding="utf-8")

@@ -48,11 +48,21 @@ class CumulativeLogistic(BaseEstimator, ClassifierMixin):
     as no more alike than level 4 and level 3; this one shares evidence along the scale.
     """
 
-    def __init__(self, C: float = 1.0, class_weight=None, max_iter: int = 3000, random_state: int = 0):
+    top_cut_cost_weights = False  # models pickled before the parameter existed were fitted without it
+
+    def __init__(self, C: float = 1.0, class_weight=None, max_iter: int = 3000, random_state: int = 0, top_cut_cost_weights: bool = False):
+        """
+        Args:
+            top_cut_cost_weights: weigh each case below the top class, in the top cut's regression,
+                by the squared distance of its class from the top (levels 1, 2, 3 against level 4:
+                9, 4, 1), as a quadratic weighted kappa counts the disagreement. The top cut then
+                learns most from what separates child protection from universal need.
+        """
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.random_state = random_state
+        self.top_cut_cost_weights = top_cut_cost_weights
 
     def fit(self, X, y):
         y = np.asarray(y)
@@ -61,10 +71,16 @@ class CumulativeLogistic(BaseEstimator, ClassifierMixin):
             raise ValueError("CumulativeLogistic needs at least two classes")
         self.cuts_ = [
             LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state)
-            .fit(X, (y > cut).astype(int))
+            .fit(X, (y > cut).astype(int), sample_weight=self._weights(y, cut))
             for cut in self.classes_[:-1]
         ]
         return self
+
+    def _weights(self, y: np.ndarray, cut) -> np.ndarray | None:
+        top = self.classes_[-1]
+        if not self.top_cut_cost_weights or cut != self.classes_[-2]:
+            return None
+        return np.where(y < top, (top - y).astype(float) ** 2, 1.0)
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "cuts_")
@@ -116,19 +132,26 @@ class NarrativeClassifier(_NgramClassifier):
     """The level of need (1-4) of a narrative, from its n-grams: ordinal (cumulative
     logistic) by default, multinomial with ordinal=False."""
 
-    def __init__(self, C: float = 30.0, min_df: int = 2, random_state: int = 0, ordinal: bool = True):
+    cost_weighted_level4 = False  # models pickled before the parameter existed were fitted without it
+
+    def __init__(self, C: float = 30.0, min_df: int = 2, random_state: int = 0, ordinal: bool = True, cost_weighted_level4: bool = True):
         """
         Args:
             C: as for every n-gram classifier; 30 by default (held-out cases, ordinal model).
             ordinal: cumulative logistic regressions over the ordered levels (True) or one
                 multinomial logistic regression (False).
+            cost_weighted_level4: the ordinal model's level-4 cut weighs level-1, 2 and 3
+                referrals 9, 4 and 1 (CumulativeLogistic.top_cut_cost_weights). Held out (1926
+                cases, the narrative model alone, folds holding whole authors, three fold seeds),
+                kappa at the level-4 recall bar rose from 0.794 to 0.813 on average, in every seed.
         """
         super().__init__(C=C, min_df=min_df, random_state=random_state)
         self.ordinal = ordinal
+        self.cost_weighted_level4 = cost_weighted_level4
 
     def _classifier(self):
         if self.ordinal:
-            return CumulativeLogistic(C=self.C, random_state=self.random_state)
+            return CumulativeLogistic(C=self.C, random_state=self.random_state, top_cut_cost_weights=self.cost_weighted_level4)
         return super()._classifier()
 
     def probabilities_from_ngrams(self, X) -> np.ndarray:

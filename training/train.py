@@ -304,7 +304,8 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
             "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
-            "counts_on_its_own_minimum": own_minimum, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal, "narrative_tools": ",".join(sorted(narrative.tools)),
+            "counts_on_its_own_minimum": own_minimum, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal,
+            "narrative_cost_weighted_level4": narrative.level.cost_weighted_level4, "narrative_tools": ",".join(sorted(narrative.tools)),
             "cv": 3, "cv_folds_hold": "whole authors (annotator)",
             "features": len(prepared["train"][0].features),
         })

@@ -149,3 +149,36 @@ def test_models_sharing_ngrams_need_one_min_df():
 
     with pytest.raises(ValueError, match="min_df"):
         fit_sharing_ngrams({"level": NarrativeClassifier(min_df=1), "COG": NarrativeToolClassifier(min_df=2)}, ["a b"], {"level": [1], "COG": [0]})
+
+
+def test_the_top_cut_can_weigh_lower_levels_by_their_quadratic_distance():
+    from sklearn.linear_model import LogisticRegression
+
+    from nlp.narrative_model import CumulativeLogistic
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 3))
+    y = rng.integers(1, 5, size=200)
+    weighted = CumulativeLogistic(top_cut_cost_weights=True).fit(X, y)
+    assert weighted._weights(y, 1) is None and weighted._weights(y, 2) is None  # the lower cuts are left alone
+    assert dict(zip(y.tolist(), weighted._weights(y, 3).tolist())) == {1: 9.0, 2: 4.0, 3: 1.0, 4: 1.0}
+    expected = LogisticRegression(max_iter=3000, random_state=0).fit(X, (y > 3).astype(int), sample_weight=weighted._weights(y, 3))
+    assert np.allclose(weighted.cuts_[-1].coef_, expected.coef_)
+    plain = CumulativeLogistic().fit(X, y)
+    assert np.allclose(plain.cuts_[0].coef_, weighted.cuts_[0].coef_)
+    assert not np.allclose(plain.cuts_[-1].coef_, weighted.cuts_[-1].coef_)
+    assert np.allclose(weighted.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_the_narrative_level_model_weighs_its_level_4_cut_and_old_pickles_read_unweighted():
+    from nlp.narrative_model import CumulativeLogistic
+
+    texts, levels = _data()
+    model = NarrativeClassifier(min_df=1).fit(texts, levels)
+    assert model.model_[-1].top_cut_cost_weights is True
+    assert NarrativeClassifier(min_df=1, cost_weighted_level4=False).fit(texts, levels).model_[-1].top_cut_cost_weights is False
+    # a model pickled before the parameter existed has no such attribute: it was fitted without it
+    old = CumulativeLogistic.__new__(CumulativeLogistic)
+    assert old.top_cut_cost_weights is False
+    old_reader = NarrativeClassifier.__new__(NarrativeClassifier)
+    assert old_reader.cost_weighted_level4 is False

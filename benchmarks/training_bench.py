@@ -4,8 +4,8 @@ Run: bash scripts/benchmark.sh --training   (or: .venv/bin/python -m benchmarks.
 
 In one run:
 - the floor: the sentence encoder alone encoding what training must encode: every narrative's
-  sentences (train, dev and test) and, from an empty cache, the train split's evidence examples
-  and the catalogue's rows;
+  sentences (train, dev and test), unless the cache is warm the train split's evidence examples,
+  and from an empty cache the catalogue's rows;
 - `threshold train` on the same annotations as a subprocess, timed from start to exit, into a
   temporary MLflow store and a THRESHOLD_CACHE_DIR that is, by --cache:
   - empty (the default): nothing embedded yet, not even the catalogue;

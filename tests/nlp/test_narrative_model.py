@@ -170,13 +170,13 @@ def test_the_top_cut_can_weigh_lower_levels_by_their_quadratic_distance():
     assert np.allclose(weighted.predict_proba(X).sum(axis=1), 1.0)
 
 
-def test_the_narrative_level_model_weighs_its_level_4_cut_and_old_pickles_read_unweighted():
+def test_the_narrative_level_model_weighs_its_level_4_cut_on_request_and_old_pickles_read_unweighted():
     from nlp.narrative_model import CumulativeLogistic
 
     texts, levels = _data()
-    model = NarrativeClassifier(min_df=1).fit(texts, levels)
-    assert model.model_[-1].top_cut_cost_weights is True
-    assert NarrativeClassifier(min_df=1, cost_weighted_level4=False).fit(texts, levels).model_[-1].top_cut_cost_weights is False
+    assert NarrativeClassifier(min_df=1).fit(texts, levels).model_[-1].top_cut_cost_weights is False  # off by default
+    weighted = NarrativeClassifier(min_df=1, cost_weighted_level4=True).fit(texts, levels)
+    assert weighted.model_[-1].top_cut_cost_weights is True
     # a model pickled before the parameter existed has no such attribute: it was fitted without it
     old = CumulativeLogistic.__new__(CumulativeLogistic)
     assert old.top_cut_cost_weights is False

@@ -62,7 +62,7 @@ def test_train_logs_a_registered_run_with_hashes_commit_plots_and_metrics(traine
         "analysing test narratives",
     ]
     assert int(run.data.params["exemplars"]) > 0
-    assert run.data.params["narrative_cost_weighted_level4"] == "True"  # how the narrative level model was fitted
+    assert run.data.params["narrative_cost_weighted_level4"] == "False"  # how the narrative level model was fitted
     exemplar_files = {a.path for a in client.list_artifacts(result["run_id"], "model/artifacts")}
     assert "model/artifacts/exemplars.json" in exemplar_files
 

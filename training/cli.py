@@ -379,8 +379,7 @@ def _champion_report(folder: Path) -> dict:
     pipeline = ThresholdAssist.load(champion=True)
     if pipeline.level_model is None:
         raise LookupError("no champion to evaluate on the challenge set")
-    report, _ = evaluate_cases(pipeline, cases, with_suggestions=True)
-    return report
+    return evaluate_cases(pipeline, cases)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,8 +22,8 @@ def level4_hits(level: dict) -> str:
     return f"{row[3]} of {sum(row)} level-4 cases"
 
 
-def _failure_modes(report: dict) -> list[str]:
-    """Plain statements drawn from the test-split errors."""
+def _failure_modes(report: dict, where: str = "the test split") -> list[str]:
+    """Plain statements drawn from the errors on `where`."""
     level = report["level"]
     confusion = level["confusion"]
     modes = []
@@ -47,7 +47,7 @@ def _failure_modes(report: dict) -> list[str]:
             f"Indicator suggestions are broad: {report['indicators']['micro_precision']:.0%} of affirmed suggestions match a gold "
             "concern (the catalogue's frameworks overlap, and similar guidance rows at other levels are suggested too)."
         )
-    return modes or ["No error pattern reached the reporting threshold on the test split."]
+    return modes or [f"No error pattern reached the reporting threshold on {where}."]
 
 
 _ALWAYS_COUNTING = {  # nlp.verifier's kinds, in words
@@ -90,7 +90,7 @@ def challenge_section(report: dict, source: str) -> list[str]:
     level = report["level"]
     tools = ", ".join(f"{tool} {_fmt(values['required_recall'])}" for tool, values in report["screening_tools"].items())
     return [
-        f"## On the challenge set (`{source}`, {report['level']['n']} cases)",
+        f"## On the challenge set (`{source}`, {level['n']} cases)",
         "",
         "Hard referrals written to defeat the model (alarming words in cleared contacts, understated child protection)",
         "by authors whose writing no model has read; outside the training corpus, never used to fit or choose anything.",
@@ -99,7 +99,7 @@ def challenge_section(report: dict, source: str) -> list[str]:
         f"({level4_hits(level)}), severe under-calls {level['severe_under_calls']}; required recall of the tools: {tools}; "
         f"trap false-affirmation rate {_fmt(report['traps']['overall'])}.",
         "",
-        *[f"- {mode}" for mode in _failure_modes(report)],
+        *[f"- {mode}" for mode in _failure_modes(report, "the challenge set")],
         "",
     ]
 

@@ -95,3 +95,5 @@ def test_the_challenge_section_reports_level_4_as_counts_and_lists_its_failure_m
     assert "level-4 recall 0.750 (3 of 4 level-4 cases)" in text and "severe under-calls 1" in text
     assert "- 3 level-1 cases were over-called as level 4." in text
     assert "- 1 level-4 case was under-called as level 1." in text
+    clean = {**report, "level": {**report["level"], "confusion": [[3, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 4]]}}
+    assert "- No error pattern reached the reporting threshold on the challenge set." in challenge_section(clean, "x")

@@ -191,8 +191,7 @@ def test_a_version_loads_by_number_whatever_the_alias_says(trained):
 
 def test_plain_mlflow_client_loads_champion_in_a_fresh_process(trained):
     settings, client, _, _ = trained
-    if not _has_champion(client):
-        client.set_registered_model_alias(MODEL, "champion", "1")
+    _ensure_champion(client)
     script = (
         "import json, mlflow, pandas as pd\n"
         f"model = mlflow.pyfunc.load_model('models:/{MODEL}@champion')\n"
@@ -222,10 +221,7 @@ def test_pipeline_uses_champion_when_registered_and_rules_otherwise(trained, mon
     from nlp.pipeline import ThresholdAssist
 
     settings, client, _, _ = trained
-    if not _has_champion(client):
-        client.set_registered_model_alias(MODEL, "champion", "1")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", settings.mlflow_tracking_uri)
-    monkeypatch.setenv("THRESHOLD_MODEL_NAME", MODEL)
+    _point_at_champion(settings, client, monkeypatch)
     with_champion = ThresholdAssist.load()
     assert with_champion.model_version == f"{MODEL}/1"
     # The learned tool triggers travel with the registered model (one per tool with examples of both kinds).
@@ -249,14 +245,26 @@ def test_model_card_is_generated_from_the_champion_run(trained):
     from training.model_card import render_model_card
 
     settings, client, result, _ = trained
-    if not _has_champion(client):
-        client.set_registered_model_alias(MODEL, "champion", "1")
+    _ensure_champion(client)
     card = render_model_card(client, settings)
     champion_run = client.get_model_version_by_alias(MODEL, "champion").run_id
     assert champion_run in card
     for heading in ("## Intended use", "## Data", "## Metrics on the test split", "## Known failure modes"):
         assert heading in card
     assert "| CSE |" in card and "| COG |" in card and "| 4 |" in card
+
+
+def _ensure_champion(client) -> None:
+    """Version 1 is @champion unless an earlier test left another version there."""
+    if not _has_champion(client):
+        client.set_registered_model_alias(MODEL, "champion", "1")
+
+
+def _point_at_champion(settings, client, monkeypatch) -> None:
+    """The pipeline and the CLI load this test store's champion."""
+    _ensure_champion(client)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", settings.mlflow_tracking_uri)
+    monkeypatch.setenv("THRESHOLD_MODEL_NAME", MODEL)
 
 
 def _has_champion(client) -> bool:
@@ -292,10 +300,7 @@ def test_the_model_card_command_adds_the_champions_figures_on_a_challenge_set(tr
     from training.settings import get_settings
 
     settings, client, _, _ = trained
-    if not _has_champion(client):
-        client.set_registered_model_alias(MODEL, "champion", "1")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", settings.mlflow_tracking_uri)
-    monkeypatch.setenv("THRESHOLD_MODEL_NAME", MODEL)
+    _point_at_champion(settings, client, monkeypatch)
     get_settings.cache_clear()
     challenge = tmp_path / "challenge"
     challenge.mkdir()

@@ -59,7 +59,9 @@ def what_training_encodes(annotations: Path, cache: str) -> dict[str, list[str]]
     if cache in ("empty", "set-up"):
         facts = CatalogueFacts([], {entry.id: entry.level for entry in rules_only.catalogue})
         rows, _ = exemplar_rows(corpus.split("train"), facts)
-        texts["evidence examples"] = list(dict.fromkeys(text for _, text, _ in rows))
+        # one encoder memory spans training's analysis: an example that is a whole sentence is encoded once
+        known = set(texts["narrative sentences"])
+        texts["evidence examples"] = [text for text in dict.fromkeys(text for _, text, _ in rows) if text not in known]
     if cache == "empty":
         texts["catalogue rows"] = catalogue_rows(rules_only.catalogue)[1]
     return texts

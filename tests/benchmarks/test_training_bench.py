@@ -42,6 +42,7 @@ def test_the_floor_is_what_training_encodes(small_annotations):
     assert len(warm["narrative sentences"]) >= len(picked)
     evidence = {" ".join(e.text.split()) for c in picked if c.split == "train" for i in c.indicators if i.affirmed for e in i.evidence}
     assert set(cold["evidence examples"]) <= evidence and cold["evidence examples"]
+    assert not set(cold["evidence examples"]) & set(cold["narrative sentences"])  # training encodes such a text once
     assert len(cold["catalogue rows"]) > 600  # every entry's guidance text at least
 
 

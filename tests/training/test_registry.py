@@ -38,11 +38,24 @@ def _settings(store: Path, experiment: str) -> TrainingSettings:
     )
 
 
+ENCODED_DURING_TRAINING: list[tuple[bool, list[str]]] = []  # (inside the encoder's memory, texts) per call, by `trained`
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    from nlp.embeddings.encoder import SentenceEncoder
+
     settings = _settings(tmp_path_factory.mktemp("mlflow"), "registry-tests")
     stages = []
-    result = train(settings, _small_corpus(), lambda stage, total: (stages.append(stage), lambda n=1: None)[1])
+    encode = SentenceEncoder._encode
+
+    def recording(encoder, sentences):
+        ENCODED_DURING_TRAINING.append((encoder.memory is not None, list(sentences)))
+        return encode(encoder, sentences)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SentenceEncoder, "_encode", recording)
+        result = train(settings, _small_corpus(), lambda stage, total: (stages.append(stage), lambda n=1: None)[1])
     client = mlflow.MlflowClient(tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri)
     return settings, client, result, stages
 
@@ -65,6 +78,30 @@ def test_train_logs_a_registered_run_with_hashes_commit_plots_and_metrics(traine
     assert run.data.params["narrative_cost_weighted_level4"] == "False"  # how the narrative level model was fitted
     exemplar_files = {a.path for a in client.list_artifacts(result["run_id"], "model/artifacts")}
     assert "model/artifacts/exemplars.json" in exemplar_files
+
+
+def test_training_encodes_each_narrative_sentence_and_evidence_example_once(trained):
+    """One encoder memory spans the analysis: outside it training encodes only the catalogue (when
+    not cached) and the two dev narratives of the logged model's input example."""
+    from nlp.components.embedding_matcher import sentence_span
+    from nlp.embeddings.catalogue_index import catalogue_rows
+    from nlp.pipeline import ThresholdAssist
+
+    corpus = _small_corpus()
+    rules_only = ThresholdAssist.load(embeddings=False, champion=False)
+    example_sentences = {
+        span.text for doc in rules_only.nlp.pipe(case.text for case in corpus.split("dev")[:2])
+        for span in map(sentence_span, doc.sents) if span is not None
+    }
+    inside = [text for remembered, texts in ENCODED_DURING_TRAINING if remembered for text in texts]
+    outside = {text for remembered, texts in ENCODED_DURING_TRAINING if not remembered for text in texts}
+    assert inside and len(inside) == len(set(inside))  # nothing encoded twice while analysing
+    train_sentences = {
+        span.text for doc in rules_only.nlp.pipe(case.text for case in corpus.split("train"))
+        for span in map(sentence_span, doc.sents) if span is not None
+    }
+    assert train_sentences <= set(inside)
+    assert outside <= set(catalogue_rows(rules_only.catalogue)[1]) | example_sentences
 
 
 def test_logged_model_states_its_pinned_requirements(trained, tmp_path):

@@ -29,6 +29,11 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _interval(bounds) -> str:
+    """A 95% interval as the report prints it, or nothing without one."""
+    return f"(95% interval {bounds[0]:.3f}-{bounds[1]:.3f})" if bounds else ""
+
+
 def render_report(report: dict) -> str:
     level = report["level"]
     lines = [
@@ -36,8 +41,8 @@ def render_report(report: dict) -> str:
         "",
         "Level",
         f"  accuracy {_fmt(level['accuracy'])}   macro-F1 {_fmt(level['macro_f1'])}   "
-        f"quadratic weighted kappa {_fmt(level['quadratic_weighted_kappa'])}",
-        f"  level-4 recall {_fmt(level['level4_recall'])}   under-call rate {_fmt(level['under_call_rate'])}   "
+        f"quadratic weighted kappa {_fmt(level['quadratic_weighted_kappa'])} {_interval(level.get('quadratic_weighted_kappa_ci95'))}",
+        f"  level-4 recall {_fmt(level['level4_recall'])} {_interval(level.get('level4_recall_ci95'))}   under-call rate {_fmt(level['under_call_rate'])}   "
         f"severe under-calls (2+ levels) {level['severe_under_calls']}   over-call rate {_fmt(level['over_call_rate'])}",
         "  per-level recall " + "  ".join(f"L{k} {_fmt(v)}" for k, v in level["per_level_recall"].items()),
         "  confusion (rows gold L1-L4, columns suggested L1-L4): " + " ".join(str(row) for row in level["confusion"]),

@@ -15,12 +15,56 @@ TOOLS = SCREENING_TOOLS
 TRAP_FLAGS = ("negated", "historical", "hypothetical", "other_person", "uncertain")
 
 
+KAPPA_RESAMPLES = 2000
+
+
+def kappa_interval(confusion: list[list[int]], confidence: float = 0.95, n_resamples: int = KAPPA_RESAMPLES, seed: int = 0) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the quadratic weighted kappa, resampling cases with
+    replacement. Drawing a case at random is drawing a cell of the confusion matrix with
+    probability count / n, so the interval needs only the matrix (and the same seed gives
+    the same interval). None without cases."""
+    counts = np.asarray(confusion, dtype=float)
+    n = int(counts.sum())
+    if n == 0:
+        return None
+    draws = np.random.default_rng(seed).multinomial(n, (counts / n).ravel(), size=n_resamples).reshape(-1, 4, 4)
+    expected = draws.sum(axis=2)[:, :, None] * draws.sum(axis=1)[:, None, :] / n
+    weights = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2
+    observed_cost, expected_cost = (weights * draws).sum(axis=(1, 2)), (weights * expected).sum(axis=(1, 2))
+    kappas = 1.0 - observed_cost[expected_cost > 0] / expected_cost[expected_cost > 0]
+    if len(kappas) == 0:  # every resample used one level only: kappa is undefined
+        return None
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(kappas, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def wilson_interval(hits: int, total: int, z: float = 1.96) -> tuple[float, float] | None:
+    """Two-sided 95% Wilson score interval of a proportion such as a recall; None without cases."""
+    if total <= 0:
+        return None
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    spread = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return float(centre - spread), float(min(1.0, centre + spread))
+
+
+def level_intervals(level: dict) -> dict:
+    """95% intervals of a level report's kappa and level-4 recall, from its confusion matrix: how
+    far the figures of a few hundred test cases could move on another sample of referrals."""
+    confusion = level["confusion"]
+    return {
+        "quadratic_weighted_kappa_ci95": kappa_interval(confusion),
+        "level4_recall_ci95": wilson_interval(confusion[3][3], sum(confusion[3])),
+    }
+
+
 def level_metrics(gold: list[int], predicted: list[int]) -> dict:
     gold_a, pred_a = np.asarray(gold), np.asarray(predicted)
     under = pred_a < gold_a
     severe = (gold_a - pred_a) >= 2
     l4 = gold_a == 4
-    return {
+    report = {
         "n": int(len(gold_a)),
         "accuracy": float(accuracy_score(gold_a, pred_a)),
         "macro_f1": float(f1_score(gold_a, pred_a, labels=LEVELS, average="macro", zero_division=0)),
@@ -35,6 +79,7 @@ def level_metrics(gold: list[int], predicted: list[int]) -> dict:
         },
         "confusion": [[int(((gold_a == g) & (pred_a == p)).sum()) for p in LEVELS] for g in LEVELS],
     }
+    return {**report, **level_intervals(report)}
 
 
 def expected_calibration_error(probabilities: list[dict[str, float]], gold: list[int], bins: int = 10) -> float:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import mlflow
 
+from training.metrics import level_intervals
 from training.settings import TrainingSettings
 
 
@@ -82,6 +83,21 @@ def _own_bar(params: dict) -> str:
         return "always counts"
     return (f"counts unless the narrative model gives level 4 a probability below {minimum:g} "
             "(one found by both a keyword and similarity always counts)")
+
+
+def _uncertainty(level: dict) -> str:
+    """How far the test figures could move on another sample of referrals (from the confusion
+    matrix, so runs logged before intervals existed get them too)."""
+    intervals = level_intervals(level)
+    kappa, recall = intervals["quadratic_weighted_kappa_ci95"], intervals["level4_recall_ci95"]
+    parts = [f"kappa {kappa[0]:.3f} to {kappa[1]:.3f} (bootstrap over cases)"] if kappa else []
+    parts += [f"level-4 recall {recall[0]:.3f} to {recall[1]:.3f} (Wilson)"] if recall else []
+    if not parts:
+        return "No intervals: the split has no cases."
+    return (
+        f"95% intervals from these {level['n']} cases: {', '.join(parts)}. "
+        "A target inside an interval is neither clearly met nor clearly missed on referrals like these."
+    )
 
 
 def challenge_section(report: dict, source: str) -> list[str]:
@@ -163,6 +179,8 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings, c
         f"Level: accuracy {_fmt(level['accuracy'])}, macro-F1 {_fmt(level['macro_f1'])}, quadratic weighted kappa "
         f"{_fmt(level['quadratic_weighted_kappa'])}, level-4 recall {_fmt(level['level4_recall'])} ({level4_hits(level)}), under-call rate "
         f"{_fmt(level['under_call_rate'])}, severe under-calls {level['severe_under_calls']}, calibration error {_fmt(report['calibration_ece'])}.",
+        "",
+        _uncertainty(level),
         "",
         "| gold level | recall | cases |",
         "|---|---|---|",

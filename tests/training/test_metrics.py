@@ -12,9 +12,11 @@ from training.metrics import (
     expected_calibration_error,
     immediate_risk_metrics,
     indicator_metrics,
+    kappa_interval,
     level_metrics,
     tool_metrics,
     trap_metrics,
+    wilson_interval,
 )
 
 GOLD = [1, 2, 3, 4, 4, 2]
@@ -106,6 +108,54 @@ def test_metrics_quadratic_kappa_matches_sklearn_and_hand_formula():
     assert kappa == pytest.approx(cohen_kappa_score(GOLD, PREDICTED, weights="quadratic"))
     assert kappa == pytest.approx(quadratic_kappa_by_hand(GOLD, PREDICTED))
     assert level_metrics([1, 2, 3, 4], [1, 2, 3, 4])["quadratic_weighted_kappa"] == pytest.approx(1.0)
+
+
+# the champion's test-split confusion shape: 234 cases, many level-4 over-calls
+CONFUSION = [[38, 3, 0, 7], [3, 37, 8, 5], [0, 5, 33, 26], [0, 0, 0, 69]]
+
+
+def _cases(confusion):
+    gold = [g + 1 for g in range(4) for p in range(4) for _ in range(confusion[g][p])]
+    predicted = [p + 1 for g in range(4) for p in range(4) for _ in range(confusion[g][p])]
+    return np.array(gold), np.array(predicted)
+
+
+def test_kappa_interval_holds_the_estimate_and_agrees_with_resampling_cases():
+    gold, predicted = _cases(CONFUSION)
+    estimate = cohen_kappa_score(gold, predicted, weights="quadratic")
+    low, high = kappa_interval(CONFUSION)
+    assert low < estimate < high and 0.05 < high - low < 0.2
+    assert kappa_interval(CONFUSION) == (low, high)  # seeded: the same interval every time
+    rng = np.random.default_rng(1)
+    resampled = []
+    for _ in range(1000):  # the plain way: resample cases and ask scikit-learn
+        rows = rng.integers(0, len(gold), len(gold))
+        resampled.append(cohen_kappa_score(gold[rows], predicted[rows], weights="quadratic", labels=[1, 2, 3, 4]))
+    plain_low, plain_high = np.percentile(resampled, [2.5, 97.5])
+    assert abs(low - plain_low) < 0.015 and abs(high - plain_high) < 0.015
+
+
+def test_kappa_interval_narrows_with_more_cases_and_is_none_without_cases():
+    low, high = kappa_interval(CONFUSION)
+    low4, high4 = kappa_interval([[4 * c for c in row] for row in CONFUSION])
+    assert high4 - low4 < 0.7 * (high - low)
+    assert kappa_interval([[5, 0, 0, 0], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 0, 5]]) == (1.0, 1.0)
+    assert kappa_interval([[0] * 4] * 4) is None
+
+
+def test_wilson_interval_by_hand():
+    low, high = wilson_interval(69, 69)
+    assert high == 1.0 and low == pytest.approx(69 / (69 + 1.96**2))  # all hits: n / (n + z^2)
+    low, high = wilson_interval(67, 69)
+    assert low < 67 / 69 < high
+    assert wilson_interval(0, 0) is None
+
+
+def test_level_report_carries_the_intervals():
+    gold, predicted = _cases(CONFUSION)
+    level = level_metrics(list(gold), list(predicted))
+    assert level["quadratic_weighted_kappa_ci95"] == kappa_interval(CONFUSION)
+    assert level["level4_recall_ci95"] == wilson_interval(69, 69)
 
 
 def test_metrics_severe_under_call_needs_two_levels():
@@ -265,4 +315,6 @@ def test_evaluate_cases_on_mini_pipeline(mini_pipeline):
     assert report["catalogue_version"] == mini_pipeline.catalogue.version
     text_report = render_report(report)
     assert "Evaluation on 2 cases" in text_report
-    assert "level-4 recall 1.000" in text_report
+    assert "level-4 recall 1.000 (95% interval 0.207-1.000)" in text_report  # Wilson, one case of one
+    low, high = report["level"]["quadratic_weighted_kappa_ci95"]
+    assert f"quadratic weighted kappa {report['level']['quadratic_weighted_kappa']:.3f} (95% interval {low:.3f}-{high:.3f})" in text_report

@@ -97,3 +97,16 @@ def test_the_challenge_section_reports_level_4_as_counts_and_lists_its_failure_m
     assert "- 1 level-4 case was under-called as level 1." in text
     clean = {**report, "level": {**report["level"], "confusion": [[3, 0, 0, 0], [0, 2, 0, 0], [0, 0, 3, 0], [0, 0, 0, 4]]}}
     assert "- No error pattern reached the reporting threshold on the challenge set." in challenge_section(clean, "x")
+
+
+def test_the_card_gives_intervals_from_the_confusion_matrix_even_for_a_run_logged_without_them():
+    from training.metrics import kappa_interval, wilson_interval
+    from training.model_card import _uncertainty
+
+    confusion = [[38, 3, 0, 7], [3, 37, 8, 5], [0, 5, 33, 26], [0, 0, 0, 69]]
+    line = _uncertainty({"n": 234, "confusion": confusion})  # no *_ci95 keys, as in older runs' reports
+    low, high = kappa_interval(confusion)
+    recall_low, _ = wilson_interval(69, 69)
+    assert f"kappa {low:.3f} to {high:.3f}" in line and f"level-4 recall {recall_low:.3f} to 1.000" in line
+    assert "234 cases" in line
+    assert _uncertainty({"n": 0, "confusion": [[0] * 4] * 4}) == "No intervals: the split has no cases."

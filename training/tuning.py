@@ -181,16 +181,32 @@ def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: 
     pairs = [(bar, threshold) for bar in SIMILARITY_BARS for threshold in VERIFIER_THRESHOLDS]
     advance = progress("tuning on held-out cases", len(pairs) * len(checks))
     fixed = setting_free_probabilities(analysed, layout, themes)
+    # One task per process, each searching a run of pairs: every task is sent all the analysed
+    # cases (about 45 MB pickled on 1926), so one task per pair pickled them twice as often.
+    runs = _runs(pairs, n_jobs)
     search = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_best_for_pair)(analysed, verifier, layout, themes, bar, threshold, checks, fixed) for bar, threshold in pairs
+        delayed(_best_for_pairs)(analysed, verifier, layout, themes, run, checks, fixed) for run in runs
     )
     best_key, best = None, None
-    for key, setting, levels in search:  # in the order of `pairs`
-        if best_key is None or key > best_key:
-            best_key, best = key, (setting, levels)
-        advance(len(checks))
+    for run, results in zip(runs, search):
+        for key, setting, levels in results:  # in the order of `pairs`
+            if best_key is None or key > best_key:
+                best_key, best = key, (setting, levels)
+        advance(len(run) * len(checks))
     setting, (gold, levels) = best
     return setting, level_metrics(list(gold), list(levels))
+
+
+def _runs(pairs: list, n_jobs: int | None) -> list[list]:
+    """`pairs` cut into one consecutive run per process (in order; a single run without processes)."""
+    count = max(1, min(len(pairs), n_jobs or 1))
+    size = -(-len(pairs) // count)
+    return [pairs[start : start + size] for start in range(0, len(pairs), size)]
+
+
+def _best_for_pairs(analysed, verifier, layout: Layout, themes, pairs, checks, fixed=None) -> list[tuple]:
+    """_best_for_pair of each (bar, threshold) in `pairs`, in order."""
+    return [_best_for_pair(analysed, verifier, layout, themes, bar, threshold, checks, fixed) for bar, threshold in pairs]
 
 
 def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, threshold: float, checks, fixed=None) -> tuple:

@@ -164,3 +164,15 @@ def test_level4_thresholds_step_finely_over_the_coarse_range():
     assert np.allclose(steps, 0.01) and LEVEL4_THRESHOLDS[0] == 0.05 and LEVEL4_THRESHOLDS[-1] == 0.3
     assert {0.05, 0.1, 0.15, 0.2, 0.3} <= set(LEVEL4_THRESHOLDS)  # every earlier choice can still be made
     assert {d["level4_threshold"] for d in DECISIONS} == {None, *LEVEL4_THRESHOLDS}
+
+
+def test_the_grid_sends_each_process_one_run_of_pairs_in_order():
+    from training.tuning import _runs
+
+    pairs = [(0.0, 0.0), (0.0, 0.3), (0.64, 0.0), (0.64, 0.3)]
+    assert _runs(pairs, 2) == [pairs[:2], pairs[2:]]  # one pickling of the analysed cases per process
+    assert _runs(pairs, None) == _runs(pairs, 1) == [pairs]
+    assert _runs(pairs, 3) == [pairs[:2], pairs[2:]]  # never an empty run
+    assert _runs(pairs, 8) == [[pair] for pair in pairs]
+    for n_jobs in (1, 2, 3, 8):
+        assert [pair for run in _runs(pairs, n_jobs) for pair in run] == pairs

@@ -198,8 +198,11 @@ def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: 
 
 
 def _runs(pairs: list, n_jobs: int | None) -> list[list]:
-    """`pairs` cut into one consecutive run per process (in order; a single run without processes)."""
-    count = max(1, min(len(pairs), n_jobs or 1))
+    """`pairs` cut into one consecutive run per process (in order; a single run without processes).
+    `n_jobs` as joblib reads it (None: one process; -1: one per core)."""
+    from joblib import effective_n_jobs
+
+    count = max(1, min(len(pairs), effective_n_jobs(n_jobs)))
     size = -(-len(pairs) // count)
     return [pairs[start : start + size] for start in range(0, len(pairs), size)]
 

@@ -167,6 +167,8 @@ def test_level4_thresholds_step_finely_over_the_coarse_range():
 
 
 def test_the_grid_sends_each_process_one_run_of_pairs_in_order():
+    from joblib import effective_n_jobs
+
     from training.tuning import _runs
 
     pairs = [(0.0, 0.0), (0.0, 0.3), (0.64, 0.0), (0.64, 0.3)]
@@ -174,5 +176,6 @@ def test_the_grid_sends_each_process_one_run_of_pairs_in_order():
     assert _runs(pairs, None) == _runs(pairs, 1) == [pairs]
     assert _runs(pairs, 3) == [pairs[:2], pairs[2:]]  # never an empty run
     assert _runs(pairs, 8) == [[pair] for pair in pairs]
+    assert _runs(pairs, -1) == _runs(pairs, effective_n_jobs(-1))  # joblib's "one per core"
     for n_jobs in (1, 2, 3, 8):
         assert [pair for run in _runs(pairs, n_jobs) for pair in run] == pairs

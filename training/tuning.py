@@ -17,7 +17,7 @@ from nlp.features import NARRATIVE_FEATURES
 from nlp.level_model import LevelClassifier, TrainedLevelModel
 from nlp.held_out import out_of_fold_probabilities, recall_lower_bound
 from nlp.verifier import COUNTS_ON_ITS_OWN_CHOICES
-from training.metrics import level_metrics
+from training.metrics import level_metrics, quadratic_kappa_of_counts
 from training.prepared import Analysed, Prepared, prepare, screen
 
 # The grid searched on held-out cases: the dev split (models fitted on train) and the train
@@ -153,14 +153,12 @@ def quick_selection_key(gold: np.ndarray, levels: np.ndarray) -> tuple:
     thousands of times. Quadratic weighted kappa as scikit-learn computes it (tested)."""
     level4 = gold == 4
     # a bincount of the 16 (gold, suggested) cells: np.add.at took most of each decision's time
-    observed = np.bincount((gold - 1) * 4 + (levels - 1), minlength=16).reshape(4, 4).astype(float)
-    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
-    weights = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2
+    observed = np.bincount((gold - 1) * 4 + (levels - 1), minlength=16).reshape(4, 4)
     return selection_key({  # the ranking rule itself lives in one place
         "severe_under_calls": int(((gold - levels) >= 2).sum()),
         "level4_recall": float((levels[level4] == 4).mean()) if level4.any() else None,
         "level4_cases": int(level4.sum()),
-        "quadratic_weighted_kappa": float(1.0 - (weights * observed).sum() / (weights * expected).sum()),
+        "quadratic_weighted_kappa": float(quadratic_kappa_of_counts(observed)),
     })
 
 

@@ -51,6 +51,7 @@ def read_level_model(directory: Path, version: str) -> TrainedLevelModel:
         counts_on_its_own=tuple(meta.get("counts_on_its_own", BEFORE_CATALOGUE_1_1)),
         # models trained before the bar existed let those kinds count whatever the narrative said
         counts_on_its_own_minimum=float(meta.get("counts_on_its_own_minimum", 0.0)),
+        universal_need_veto=float(meta.get("universal_need_veto", 0.0)),  # models trained before it: never
     )
 
 

@@ -195,6 +195,7 @@ class TrainedLevelModel:
         corroboration: float = 0.0,
         counts_on_its_own: tuple[str, ...] | None = None,
         counts_on_its_own_minimum: float = 0.0,
+        universal_need_veto: float = 0.0,
     ):
         self.estimator = estimator
         self.theme_ids = list(theme_ids)
@@ -212,6 +213,8 @@ class TrainedLevelModel:
         self.counts_on_its_own = COUNTS_ON_ITS_OWN if counts_on_its_own is None else tuple(counts_on_its_own)
         # the narrative P(level 4) below which even those kinds are set aside (0: never)
         self.counts_on_its_own_minimum = counts_on_its_own_minimum
+        # the narrative P(level 1) from which any level-4 match is set aside (0: never)
+        self.universal_need_veto = universal_need_veto
 
     def narrative_probabilities(self, texts: list[str]) -> list[np.ndarray | None]:
         """Per text, the narrative models' probabilities of levels 1-4 and of each tool (None
@@ -229,6 +232,7 @@ class TrainedLevelModel:
             theme_ids=self.theme_ids, narrative_probabilities=narrative_probabilities,
             corroboration=getattr(self, "corroboration", 0.0), counts_on_its_own=self.counts_on_its_own,
             counts_on_its_own_minimum=getattr(self, "counts_on_its_own_minimum", 0.0),
+            universal_need_veto=getattr(self, "universal_need_veto", 0.0),  # models pickled before it: never
         )
 
     def features(self, indicators, sentence_embeddings, narrative_probabilities: np.ndarray | None = None) -> np.ndarray:

@@ -18,8 +18,10 @@ a keyword rule and similarity, and (a tuned choice) a Section 47 criterion or an
 immediate-risk indicator, or only those a keyword found. Those kinds may face a lower bar of
 their own instead of none (`counts_on_its_own_minimum`, tuned): a criterion the narrative
 model all but rules out, such as a sentence merely resembling a Section 47 row, is set
-aside, while a merely doubted one still counts. Set-aside matches stay visible to the
-screener, saying why.
+aside, while a merely doubted one still counts. Any level-4 match, found twice included, is
+set aside when the narrative model reads the referral as universal need (`universal_need_veto`:
+P(level 1) at least that): a witnessed trampoline fall "with no safeguarding concerns", an NSPCC
+session that "covered online grooming". Set-aside matches stay visible to the screener, saying why.
 """
 
 from __future__ import annotations
@@ -133,13 +135,16 @@ COUNTS_ON_ITS_OWN_CHOICES = (
 
 def corroborate(
     indicators: list[IndicatorSuggestion], need_at_least: np.ndarray, minimum: float, counts_on_its_own=COUNTS_ON_ITS_OWN,
-    counts_on_its_own_minimum: float = 0.0,
+    counts_on_its_own_minimum: float = 0.0, universal_need_veto: float = 0.0,
 ) -> list[IndicatorSuggestion]:
     """Affirmed matches of level k >= 2 whose level is not corroborated by the narrative
     (P(level >= k) = need_at_least[k - 1] below `minimum`) become shown-not-counted, except
     level-4 matches of the kinds in `counts_on_its_own`: the narrative model, which learned
     from a few hundred referrals, may only set those aside below `counts_on_its_own_minimum`
-    (0, as models trained before it: never), and never a match found by both methods."""
+    (0, as models trained before it: never), and never a match found by both methods, unless
+    it gives level 1 (universal need) at least `universal_need_veto` (0, as models trained
+    before it: never). No level-4 referral held out has reached 0.4 on it; a level-1 contact
+    whose alarming word was checked and cleared usually does."""
     if minimum <= 0:
         return indicators
     unknown = set(counts_on_its_own) - set(KINDS)
@@ -151,6 +156,19 @@ def corroborate(
             return minimum
         return 0.0 if _found_twice(indicator, counts_on_its_own) else min(counts_on_its_own_minimum, minimum)
 
+    universal_need = 1.0 - need_at_least[1]  # P(level 1)
+    if 0 < universal_need_veto <= universal_need:
+        indicators = [
+            _set_aside(
+                i,
+                f"narrative level 1 {universal_need:.2f}",
+                f"the narrative model reads the referral as universal need, P(level 1) {universal_need:.2f} "
+                f"at least {universal_need_veto:.2f}",
+            )
+            if i.affirmed and i.level == 4
+            else i
+            for i in indicators
+        ]
     return [
         _set_aside(
             i,
@@ -175,6 +193,7 @@ def counted_matches(
     corroboration: float,
     counts_on_its_own=COUNTS_ON_ITS_OWN,
     counts_on_its_own_minimum: float = 0.0,
+    universal_need_veto: float = 0.0,
 ) -> list[IndicatorSuggestion]:
     """The trained checks in order, as inference and training both apply them: the similarity
     bar, the candidate verifier, then corroboration by the narrative model; a match they find
@@ -186,7 +205,8 @@ def counted_matches(
         indicators = verify(indicators, verifier, verifier_threshold, theme_ids)
     if narrative_probabilities is not None:
         indicators = corroborate(
-            indicators, at_least(narrative_probabilities[None, :])[0], corroboration, counts_on_its_own, counts_on_its_own_minimum
+            indicators, at_least(narrative_probabilities[None, :])[0], corroboration, counts_on_its_own, counts_on_its_own_minimum,
+            universal_need_veto,
         )
     return indicators
 

@@ -85,6 +85,14 @@ def _own_bar(params: dict) -> str:
             "(one found by both a keyword and similarity always counts)")
 
 
+def _universal_need_veto(params: dict) -> str:
+    veto = float(params.get("universal_need_veto", 0.0))  # runs before the veto lack it
+    if veto <= 0:
+        return ""
+    return (f"; any level-4 match, found twice included, is set aside when the narrative model gives level 1 "
+            f"(universal need) at least {veto:g}")
+
+
 def _uncertainty(level: dict) -> str:
     """How far the test figures could move on another sample of referrals (from the confusion
     matrix, so runs logged before intervals existed get them too)."""
@@ -151,7 +159,8 @@ def render_model_card(client: mlflow.MlflowClient, settings: TrainingSettings, c
         f"{_level3_floor(params.get('level3_threshold'))}, {_level1_veto(params.get('level1_veto'))}",
         f"- Matches counted: similarity bar {params.get('similarity_bar')}, verifier threshold {params.get('verifier_threshold')}, "
         f"narrative corroboration {params.get('corroboration')} (a level-k match counts only if the narrative model gives level k or above "
-        f"at least this probability; a level-4 match {_own_bar(params)} when it is {_always_counting(params)})",
+        f"at least this probability; a level-4 match {_own_bar(params)} when it is {_always_counting(params)}"
+        f"{_universal_need_veto(params)})",
         f"- Narrative models: TF-IDF character and word n-grams; for the level, "
         f"{'cumulative (ordinal) logistic regressions' if params.get('narrative_ordinal') == 'True' else 'a multinomial logistic regression'} "
         f"(C={params.get('narrative_C')}), and a logistic regression for each tool ({params.get('narrative_tools')}); "

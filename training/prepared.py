@@ -52,7 +52,7 @@ def screen(items: list[Analysed], verifier, threshold: float, bar: float, themes
 def prepare(
     items: list[Analysed], verifier, threshold: float, bar: float, corroboration: float, dimension: int, themes: list[str],
     counts_on_its_own: tuple[str, ...] = COUNTS_ON_ITS_OWN, counts_on_its_own_minimum: float = 0.0,
-    screened: list[list[IndicatorSuggestion]] | None = None,
+    universal_need_veto: float = 0.0, *, screened: list[list[IndicatorSuggestion]] | None = None,
 ) -> list[Prepared]:
     """Apply the trained checks in inference's order (nlp.verifier.counted_matches) and compute
     each case's features and safety floor; `screened` is `screen(...)` of the same items,
@@ -64,6 +64,7 @@ def prepare(
             indicators, similarity_bar=0.0, verifier=None, verifier_threshold=0.0,
             theme_ids=themes, narrative_probabilities=item.narrative, corroboration=corroboration,
             counts_on_its_own=counts_on_its_own, counts_on_its_own_minimum=counts_on_its_own_minimum,
+            universal_need_veto=universal_need_veto,
         )
         features = case_features(indicators, item.sentence_embeddings, themes, dimension, item.narrative)
         prepared.append(Prepared(item, indicators, features, safety_floor(indicators)))

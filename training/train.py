@@ -282,6 +282,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     corroboration = settings_of.pop("corroboration")
     counts_on_its_own = settings_of.pop("counts_on_its_own")
     own_minimum = settings_of.pop("counts_on_its_own_minimum")
+    universal_need_veto = settings_of.pop("universal_need_veto")
     feature_set = settings_of.pop("feature_set")
     best_params = {**settings_of, **FEATURE_SETS[feature_set]}
 
@@ -289,7 +290,10 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
     with mlflow.start_run() as run:
         version = f"{settings.threshold_model_name} run {run.info.run_id[:8]}"
         prepared = {
-            name: prepare(analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes, counts_on_its_own, own_minimum)
+            name: prepare(
+                analysed[name], verifier, best_threshold, best_bar, corroboration, dimension, themes, counts_on_its_own, own_minimum,
+                universal_need_veto,
+            )
             for name in analysed
         }
         model = fit_level_model(prepared["train"], best_params, layout, themes, version, verifier, best_threshold, best_bar)
@@ -297,6 +301,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         model.corroboration = corroboration
         model.counts_on_its_own = counts_on_its_own  # as chosen in tuning
         model.counts_on_its_own_minimum = own_minimum
+        model.universal_need_veto = universal_need_veto
         model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
@@ -306,7 +311,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         mlflow.log_params({
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
             "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
-            "counts_on_its_own_minimum": own_minimum, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal,
+            "counts_on_its_own_minimum": own_minimum, "universal_need_veto": universal_need_veto, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal,
             "narrative_cost_weighted_level4": narrative.level.cost_weighted_level4, "narrative_tools": ",".join(sorted(narrative.tools)),
             "cv": 3, "cv_folds_hold": "whole authors (annotator)",
             "features": len(prepared["train"][0].features),
@@ -334,7 +339,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         "params": {
             **best_params, "feature_set": feature_set, "verifier_threshold": best_threshold, "similarity_bar": best_bar,
             "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
-            "counts_on_its_own_minimum": own_minimum,
+            "counts_on_its_own_minimum": own_minimum, "universal_need_veto": universal_need_veto,
         },
         "held_out": held_out,
         "reports": reports,
@@ -374,6 +379,7 @@ def _log_model(mlflow, settings, model: TrainedLevelModel, pipeline: ThresholdAs
             "corroboration": model.corroboration,
             "counts_on_its_own": list(model.counts_on_its_own),
             "counts_on_its_own_minimum": model.counts_on_its_own_minimum,
+            "universal_need_veto": model.universal_need_veto,
             "theme_ids": model.theme_ids,
             "embedding_dimension": model.embedding_dimension,
             "model_version": version,

@@ -36,3 +36,10 @@ def test_a_model_without_the_lower_bar_lets_its_kinds_count_whatever_the_narrati
     assert read_level_model(tmp_path, "threshold-assist/4").counts_on_its_own_minimum == 0.0
     _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN), counts_on_its_own_minimum=0.05)
     assert read_level_model(tmp_path, "threshold-assist/5").counts_on_its_own_minimum == 0.05
+
+
+def test_a_model_without_the_universal_need_veto_never_sets_a_level_4_match_aside_by_it(tmp_path):
+    _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN), counts_on_its_own_minimum=0.05)
+    assert read_level_model(tmp_path, "threshold-assist/5").universal_need_veto == 0.0
+    _write(tmp_path, corroboration=0.7, counts_on_its_own=list(COUNTS_ON_ITS_OWN), universal_need_veto=0.5)
+    assert read_level_model(tmp_path, "threshold-assist/8").universal_need_veto == 0.5

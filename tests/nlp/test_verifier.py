@@ -138,3 +138,32 @@ def test_the_lower_bar_is_never_above_the_ordinary_one():
     criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
     need = np.array([1.0, 0.6, 0.4, 0.25])
     assert corroborate([criterion], need, 0.2, COUNTS_ON_ITS_OWN, 0.3)[0].affirmed
+
+
+def test_a_referral_read_as_universal_need_sets_aside_every_level_4_match_found_twice_included():
+    from nlp.verifier import COUNTS_ON_ITS_OWN, corroborate
+
+    both = make_indicator("th.parenting.l4.allegation_abuse_nai", 4, matched_by=["rule", "embedding"])
+    criterion = make_indicator("s47.01_pre_mobile_injury", 4, matched_by=["rule"], framework="section_47")
+    level2 = make_indicator("th.x.l2", 2, matched_by=["rule"])
+    universal = np.array([1.0, 0.4, 0.1, 0.05])  # P(level 1) 0.6: a checked-and-cleared contact
+    result = corroborate([both, criterion, level2], universal, 0.3, COUNTS_ON_ITS_OWN, 0.0, universal_need_veto=0.5)
+    assert [i.affirmed for i in result] == [False, False, True]  # lower levels keep the ordinary bar
+    assert "weak match: narrative level 1 0.60" in result[0].context.triggers
+    assert "reads the referral as universal need, P(level 1) 0.60 at least 0.50" in result[0].explanation
+    # just below the veto, or with the veto off (every earlier model), the match found twice counts
+    doubted = np.array([1.0, 0.52, 0.1, 0.05])  # P(level 1) 0.48
+    assert corroborate([both], doubted, 0.3, COUNTS_ON_ITS_OWN, 0.0, universal_need_veto=0.5)[0].affirmed
+    assert corroborate([both], universal, 0.3, COUNTS_ON_ITS_OWN, 0.0)[0].affirmed
+    # with corroboration off the narrative model sets nothing aside
+    assert corroborate([both], universal, 0.0, COUNTS_ON_ITS_OWN, 0.0, universal_need_veto=0.5)[0].affirmed
+
+
+def test_the_universal_need_veto_reaches_inference_through_the_trained_checks():
+    from nlp.verifier import counted_matches
+
+    both = make_indicator("th.parenting.l4.allegation_abuse_nai", 4, matched_by=["rule", "embedding"])
+    narrative = np.array([0.7, 0.2, 0.05, 0.05, 0.1, 0.1])  # levels 1-4, then CSE and COG
+    checks = dict(similarity_bar=0.0, verifier=None, verifier_threshold=0.0, theme_ids=[], narrative_probabilities=narrative, corroboration=0.7)
+    assert not counted_matches([both], **checks, universal_need_veto=0.5)[0].affirmed
+    assert counted_matches([both], **checks)[0].affirmed

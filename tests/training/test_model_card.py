@@ -72,6 +72,16 @@ def test_the_card_says_when_the_kinds_that_count_on_their_own_face_a_lower_bar()
     )
 
 
+def test_the_card_says_when_a_referral_read_as_universal_need_sets_level_4_matches_aside():
+    from training.model_card import _universal_need_veto
+
+    assert _universal_need_veto({}) == _universal_need_veto({"universal_need_veto": "0.0"}) == ""  # runs before it
+    assert _universal_need_veto({"universal_need_veto": "0.5"}) == (
+        "; any level-4 match, found twice included, is set aside when the narrative model gives level 1 "
+        "(universal need) at least 0.5"
+    )
+
+
 def test_level_4_recall_is_given_as_counts_too():
     from training.model_card import level4_hits
 

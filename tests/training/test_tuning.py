@@ -121,7 +121,7 @@ def test_the_setting_free_probabilities_fitted_once_choose_what_refitting_per_se
     names = feature_names(themes, 3)
     layout = Layout(names.index("safety_floor"), names.index("embedding_0"), 3)
     analysed = {"train": _analysed(60, 0), "dev": _analysed(20, 1)}
-    checks = [(c, ("found_twice",), 0.0) for c in CORROBORATION]
+    checks = [(c, ("found_twice",), 0.0, 0.0) for c in CORROBORATION]
     fixed = setting_free_probabilities(analysed, layout, themes)
     assert fixed and {name for name, _ in fixed} == {n for n, b in FEATURE_SETS.items() if not depends_on_setting(b)}
     for corroboration in (0.5, 0.7):  # the probabilities a setting would refit are the ones fitted once
@@ -179,3 +179,16 @@ def test_the_grid_sends_each_process_one_run_of_pairs_in_order():
     assert _runs(pairs, -1) == _runs(pairs, effective_n_jobs(-1))  # joblib's "one per core"
     for n_jobs in (1, 2, 3, 8):
         assert [pair for run in _runs(pairs, n_jobs) for pair in run] == pairs
+
+
+def test_the_universal_need_veto_is_tried_only_where_corroboration_is_on():
+    from training.tuning import CORROBORATION, UNIVERSAL_NEED_VETOES, corroboration_checks
+
+    checks = corroboration_checks()
+    # held out (2026-12-06), no level-4 referral reached a narrative P(level 1) of 0.4: a veto below
+    # even odds would set aside child-protection evidence on doubt alone
+    assert UNIVERSAL_NEED_VETOES and all(0.5 <= v < 1.0 for v in UNIVERSAL_NEED_VETOES)
+    assert {veto for corroboration, _, _, veto in checks if corroboration == 0} == {0.0}  # off: nothing set aside
+    for corroboration in (c for c in CORROBORATION if c > 0):
+        assert {veto for c, _, _, veto in checks if c == corroboration} == set(UNIVERSAL_NEED_VETOES)
+    assert len(checks) == len(set(checks))  # no setting tried twice

@@ -15,6 +15,8 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+from nlp.statistics import wilson_lower_bound
+
 
 def out_of_fold_probabilities(estimator, X, y, folds: int = 5, seed: int = 0, groups=None, n_jobs: int | None = None) -> np.ndarray:
     """predict_proba for every row of X (a list of texts or an array), each from a model
@@ -55,12 +57,7 @@ def recall_lower_bound(hits: int, total: int, z: float = ONE_SIDED_95) -> float:
     of new cases could plausibly be. A safety target (level-4 recall, tool recall) chosen on
     held-out cases must hold at this bound, not only on average, or it is missed on a new
     sample about half the time. Without cases, 0."""
-    if total <= 0:
-        return 0.0
-    p = hits / total
-    centre = p + z * z / (2 * total)
-    spread = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
-    return float((centre - spread) / (1 + z * z / total))
+    return wilson_lower_bound(hits, total, z)
 
 
 def fit_and_predict(estimator, X, y, fit_rows, held_rows) -> np.ndarray:

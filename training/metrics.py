@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 import numpy as np
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, recall_score
 
-from nlp.held_out import recall_lower_bound
+from nlp.statistics import quadratic_kappa_of_counts, wilson_interval
 from nlp.suggestion import SCREENING_TOOLS, Suggestion
 from training.annotations import AnnotatedCase
 
@@ -17,18 +17,6 @@ TRAP_FLAGS = ("negated", "historical", "hypothetical", "other_person", "uncertai
 
 
 KAPPA_RESAMPLES = 2000
-QUADRATIC_WEIGHTS = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2
-
-
-def quadratic_kappa_of_counts(counts) -> np.ndarray:
-    """Quadratic weighted kappa of one or many 4x4 confusion matrices (shape (..., 4, 4)), as
-    scikit-learn computes it from the cases; nan where it is undefined (one level on both sides)."""
-    counts = np.asarray(counts, dtype=float)
-    expected = counts.sum(axis=-1, keepdims=True) * counts.sum(axis=-2, keepdims=True) / counts.sum(axis=(-2, -1), keepdims=True)
-    observed_cost = (QUADRATIC_WEIGHTS * counts).sum(axis=(-2, -1))
-    expected_cost = (QUADRATIC_WEIGHTS * expected).sum(axis=(-2, -1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(expected_cost > 0, 1.0 - observed_cost / expected_cost, np.nan)
 
 
 def kappa_interval(confusion: list[list[int]], confidence: float = 0.95, n_resamples: int = KAPPA_RESAMPLES, seed: int = 0) -> tuple[float, float] | None:
@@ -48,15 +36,6 @@ def kappa_interval(confusion: list[list[int]], confidence: float = 0.95, n_resam
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(kappas, [tail, 100 - tail])
     return float(low), float(high)
-
-
-def wilson_interval(hits: int, total: int, z: float = 1.96) -> tuple[float, float] | None:
-    """Two-sided 95% Wilson score interval of a proportion such as a recall; None without cases.
-    Its bounds are nlp.held_out's Wilson lower bound of the hits and of the misses."""
-    if total <= 0:
-        return None
-    high = 1.0 if hits == total else 1.0 - recall_lower_bound(total - hits, total, z)
-    return recall_lower_bound(hits, total, z), high
 
 
 def level_intervals(level: dict) -> dict:

@@ -17,7 +17,8 @@ from nlp.features import NARRATIVE_FEATURES
 from nlp.level_model import LevelClassifier, TrainedLevelModel
 from nlp.held_out import out_of_fold_probabilities, recall_lower_bound
 from nlp.verifier import COUNTS_ON_ITS_OWN_CHOICES
-from training.metrics import level_metrics, quadratic_kappa_of_counts
+from nlp.statistics import quadratic_kappa_of_counts
+from training.metrics import level_metrics
 from training.prepared import Analysed, Prepared, prepare, screen
 
 # The grid searched on held-out cases: the dev split (models fitted on train) and the train

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
+from nlp.statistics import quadratic_kappa_of_counts
 from service.qa.frames import LEVELS, TOOLS, validate_reviews
 
 FIGURE_COLUMNS = ["metric", "group_by", "group", "n", "value", "ci_low", "ci_high"]
@@ -99,15 +100,11 @@ def _confusion_batch(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def kappa_batch(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Quadratic-weighted kappa per row; equals sklearn's with labels=[1,2,3,4]."""
+    """Quadratic-weighted kappa per row; equals sklearn's with labels=[1,2,3,4]; nan where a rater
+    used one level only."""
     counts = _confusion_batch(first, second)
-    n = counts.sum(axis=(1, 2))
+    kappa = quadratic_kappa_of_counts(counts)
     rows, cols = counts.sum(axis=2), counts.sum(axis=1)
-    expected = rows[:, :, None] * cols[:, None, :] / n[:, None, None]
-    idx = np.arange(_K)
-    weights = (idx[:, None] - idx[None, :]) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kappa = 1 - (weights * counts).sum(axis=(1, 2)) / (weights * expected).sum(axis=(1, 2))
     degenerate = ((rows > 0).sum(axis=1) < 2) | ((cols > 0).sum(axis=1) < 2)
     return np.where(degenerate, np.nan, kappa)
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from nlp import statistics
+
 from service.qa.agreement import (
     DEFAULT_RESAMPLES,
     FIGURE_COLUMNS,
@@ -25,16 +27,9 @@ from service.qa.frames import LEVELS, validate_decisions
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    if n == 0:
-        return float("nan"), float("nan")
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    # at 0 or n successes the bound is exactly 0 or 1 (floating point would leave 1e-17)
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return float(low), float(high)
+    """nlp.statistics' Wilson interval at this confidence; nan, nan without decisions (a table cell)."""
+    interval = statistics.wilson_interval(int(successes), int(n), float(stats.norm.ppf(1 - (1 - confidence) / 2)))
+    return (float("nan"), float("nan")) if interval is None else interval
 
 
 def proportion(successes: int, n: int) -> Estimate:

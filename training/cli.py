@@ -21,18 +21,9 @@ def evaluate(
     champion: Annotated[bool, typer.Option("--champion/--rules", help="Use the registered champion if any, or the guidance rules only.")] = True,
 ) -> None:
     """Evaluate the pipeline on annotated cases (metrics of DESIGN.md section 6)."""
-    from nlp.catalogue import load_catalogue
-    from nlp.pipeline import ThresholdAssist
-    from training.evaluate import evaluate_cases, render_report
+    from training.evaluate import render_report
 
-    cases = _read_cases(input, {e.id for e in load_catalogue()})  # before the slow pipeline load
-    pipeline = ThresholdAssist.load(champion=champion)
-    if split:
-        cases = [c for c in cases if c.split == split]
-    if not cases:
-        typer.echo("error: no cases to evaluate", err=True)
-        raise typer.Exit(1)
-    report, suggestions = evaluate_cases(pipeline, cases, with_suggestions=True)
+    cases, report, suggestions = _evaluated(input, champion=champion, split=split)
     text = render_report(report)
     typer.echo(text)
     if json_output:
@@ -46,6 +37,26 @@ def evaluate(
         confusion_plot(report["level"]["confusion"], "Level confusion", report_dir / "confusion.png")
         calibration_plot([s.level_probabilities for s in suggestions], [c.level for c in cases], "Calibration", report_dir / "calibration.png")
         typer.echo(f"report, metrics and plots written to {report_dir}", err=True)
+
+
+def _evaluated(path: Path, champion: bool, split: str | None = None, champion_required: bool = False) -> tuple[list, dict, list]:
+    """The annotated cases at `path` (of `split`, if given), the pipeline's evaluation report on
+    them and its suggestions: the champion's, or the guidance rules' (champion=False, or no
+    champion registered unless champion_required, which raises LookupError). Exit 1 without cases."""
+    from nlp.catalogue import load_catalogue
+    from nlp.pipeline import ThresholdAssist
+    from training.evaluate import evaluate_cases
+
+    cases = _read_cases(path, {e.id for e in load_catalogue()})  # before the slow pipeline load
+    cases = [c for c in cases if c.split == split] if split else cases
+    if not cases:
+        typer.echo("error: no cases to evaluate", err=True)
+        raise typer.Exit(1)
+    pipeline = ThresholdAssist.load(champion=champion)
+    if champion_required and pipeline.level_model is None:
+        raise LookupError(f"no champion to evaluate on {path}")
+    report, suggestions = evaluate_cases(pipeline, cases, with_suggestions=True)
+    return cases, report, suggestions
 
 
 def _read_cases(path: Path, catalogue_ids: set[str]) -> list:
@@ -359,7 +370,8 @@ def model_card(
     challenge_report = None
     try:
         if with_challenge and folder.is_dir():
-            challenge_report = (_champion_report(folder), folder.relative_to(REPO).as_posix() if folder.is_relative_to(REPO) else str(folder))
+            report = _evaluated(folder, champion=True, champion_required=True)[1]
+            challenge_report = (report, folder.relative_to(REPO).as_posix() if folder.is_relative_to(REPO) else str(folder))
         text = render_model_card(client, settings, challenge_report)
     except (MlflowException, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -367,19 +379,6 @@ def model_card(
     target = output or REPO / "models" / "MODEL_CARD.md"
     target.write_text(text, encoding="utf-8")
     typer.echo(f"model card written to {target}")
-
-
-def _champion_report(folder: Path) -> dict:
-    """The registered champion's evaluation report on the annotated cases in `folder`."""
-    from nlp.catalogue import load_catalogue
-    from nlp.pipeline import ThresholdAssist
-    from training.evaluate import evaluate_cases
-
-    cases = _read_cases(folder, {e.id for e in load_catalogue()})
-    pipeline = ThresholdAssist.load(champion=True)
-    if pipeline.level_model is None:
-        raise LookupError("no champion to evaluate on the challenge set")
-    return evaluate_cases(pipeline, cases)
 
 
 def register(app: typer.Typer) -> None:

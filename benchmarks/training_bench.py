@@ -23,6 +23,7 @@ Target (issue 3, item 9): training on the whole corpus in under 3 minutes on the
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -67,7 +68,9 @@ def what_training_encodes(annotations: Path, cache: str) -> dict[str, list[str]]
     return texts
 
 
+@functools.lru_cache(maxsize=1)
 def _encoder():
+    """The pipeline's encoder, loaded once: the floor and the set-up cache both use it."""
     from nlp.embeddings.encoder import SentenceEncoder
     from nlp.embeddings.model import load_sentence_model
 

@@ -74,3 +74,16 @@ def test_the_set_up_cache_holds_the_catalogue_index_the_pipeline_would_build(tmp
 
     catalogue_index.build_catalogue_index(load_catalogue(), _encoder(), tmp_path)  # as the pipeline loads it
     assert encoded == []  # found in the cache: nothing left to embed
+
+
+def test_the_benchmark_loads_the_sentence_model_once_for_the_floor_and_the_set_up_cache(tmp_path, monkeypatch):
+    from nlp.embeddings import model
+    from benchmarks import training_bench
+
+    loads = []
+    real = model.load_sentence_model
+    monkeypatch.setattr(model, "load_sentence_model", lambda *a, **k: loads.append(1) or real(*a, **k))
+    training_bench._encoder.cache_clear()
+    training_bench.build_catalogue_index_in(tmp_path)
+    training_bench.time_floor({"narrative sentences": ["One sentence."]})
+    assert loads == [1]

@@ -68,10 +68,12 @@ def train_triggers(
     flagged_train: list[set[str]] | None = None,
     flagged_dev: list[set[str]] | None = None,
     groups=None,
+    fold_seed: int = 0,
 ) -> list[ToolTrigger]:
     """One trigger per tool that has positive and negative training cases. Its threshold
     keeps the target recall of the tool (flagged by the guidance's triggers or by this one)
-    on held-out cases: the train split cross-validated together with dev."""
+    on held-out cases: the train split cross-validated (folds shuffled by `fold_seed`) together
+    with dev."""
     flagged_train = flagged_train or [set() for _ in required_train]
     flagged_dev = flagged_dev or [set() for _ in required_dev]
     triggers = []
@@ -81,7 +83,7 @@ def train_triggers(
             continue
         estimator = fit_trigger(tool, X_train, y_train)
         y_dev = np.array([tool in r for r in required_dev], dtype=int)
-        train_held_out = _out_of_fold(X_train, y_train, folds, groups)
+        train_held_out = _out_of_fold(X_train, y_train, folds, groups, fold_seed)
         held = slice(None) if len(train_held_out) else slice(0)  # too few to cross-validate: dev alone
         threshold = choose_threshold(
             np.concatenate([train_held_out, estimator.predict_proba(X_dev)[:, 1]]),
@@ -93,12 +95,12 @@ def train_triggers(
     return triggers
 
 
-def _out_of_fold(X, y: np.ndarray, folds: int, groups=None) -> np.ndarray:
+def _out_of_fold(X, y: np.ndarray, folds: int, groups=None, seed: int = 0) -> np.ndarray:
     """Each training case's probability from a trigger fitted on the other folds (whole
     groups, such as authors, when given)."""
     if min(folds, int(y.sum()), int(len(y) - y.sum())) < 2:  # one fold, or one example of an outcome: dev alone chooses
         return np.zeros(0)
-    return out_of_fold_probabilities(trigger_estimator(), X, y, folds, groups=groups)[:, 1]
+    return out_of_fold_probabilities(trigger_estimator(), X, y, folds, seed, groups=groups)[:, 1]
 
 
 def learned_tools(triggers: list[ToolTrigger], rows: np.ndarray) -> list[dict[str, float]]:

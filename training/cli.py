@@ -159,6 +159,11 @@ def train(
         help="Do not analyse or evaluate the test split: for trying settings on held-out figures without seeing test ones. "
         "Such a version cannot be promoted.",
     )] = False,
+    fold_seed: Annotated[int, typer.Option(
+        "--fold-seed", min=0,
+        help="Shuffle the train split's cross-validation folds with this seed (0: every registered version's). "
+        "A change chosen on held-out figures should hold under another seed too.",
+    )] = 0,
 ) -> None:
     """Fit the models on the train split, tune on held-out cases (cross-validated train + dev), evaluate dev and test, log and register in MLflow."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -182,7 +187,7 @@ def train(
             task = bar.add_task(description, total=total)
             return lambda n=1: bar.advance(task, n)
 
-        result = run_training(settings, corpus, stage, evaluate_test=not held_out_only)
+        result = run_training(settings, corpus, stage, evaluate_test=not held_out_only, fold_seed=fold_seed)
     typer.echo(f"run {result['run_id']} registered as {settings.threshold_model_name} version {result['registered_version']}")
     typer.echo(f"chosen on held-out cases (cross-validated train + dev): {result['params']}")
     held = result["held_out"]

@@ -171,7 +171,7 @@ def _configure_mlflow(settings: TrainingSettings):
     return mlflow
 
 
-def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
+def fit_tool_triggers(train: list[Prepared], dev: list[Prepared], fold_seed: int = 0) -> list:
     """Learned CSE / COG triggers on the (cross-fitted) train features; thresholds for recall
     on held-out cases, counting the tools the guidance's triggers already flag."""
     def required(items):
@@ -183,10 +183,11 @@ def fit_tool_triggers(train: list[Prepared], dev: list[Prepared]) -> list:
     return train_triggers(
         np.stack([p.features for p in train]), required(train), np.stack([p.features for p in dev]), required(dev),
         folds=CV_FOLDS, flagged_train=flagged(train), flagged_dev=flagged(dev), groups=authors([p.analysed for p in train]),
+        fold_seed=fold_seed,
     )
 
 
-def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeReader:
+def fit_narrative(analysed: dict[str, list[Analysed]], progress, fold_seed: int = 0) -> NarrativeReader:
     """Fit the narrative models (level, and each tool with train examples) on train; give
     train cases out-of-fold probabilities and dev/test cases the fitted models', so every
     later stage sees honest probabilities. All targets share the level model's folds
@@ -199,7 +200,7 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
     train = analysed["train"]
     texts = [a.case.text for a in train]
     levels = np.asarray([a.case.level for a in train], dtype=int)
-    splits = fold_splits(levels, CV_FOLDS, groups=authors(train))
+    splits = fold_splits(levels, CV_FOLDS, fold_seed, groups=authors(train))
     targets = {"level": levels}
     for tool in NARRATIVE_TOOLS:
         needed = np.asarray([int(tool in a.case.screening_tools.required) for a in train], dtype=int)
@@ -236,10 +237,13 @@ def fit_narrative(analysed: dict[str, list[Analysed]], progress) -> NarrativeRea
     return reader
 
 
-def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = True) -> dict:
+def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = True, fold_seed: int = 0) -> dict:
     """Run the whole training; `progress(stage, total)` returns an advance(n) callable.
     With evaluate_test=False the test split is neither analysed nor evaluated (for iterating on
-    held-out figures without seeing test ones); such a run has nothing to pass the gates with."""
+    held-out figures without seeing test ones); such a run has nothing to pass the gates with.
+    `fold_seed` shuffles every cross-validation fold of the train split (narrative models,
+    tuning, tool triggers): 0 is every registered version's; a change chosen on held-out
+    figures should hold under another seed too."""
     mlflow = _configure_mlflow(settings)
     pipeline = ThresholdAssist.load(champion=False)
     facts = CatalogueFacts([t.id for t in pipeline.catalogue.manifest.themes], {e.id: e.level for e in pipeline.catalogue})
@@ -273,9 +277,9 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
             for name in evaluated_splits
         }
 
-    narrative = fit_narrative(analysed, progress)
+    narrative = fit_narrative(analysed, progress, fold_seed)
     verifier = fit_verifier(analysed["train"], facts)
-    chosen, held_out = tune(analysed, verifier, layout, themes, progress, n_jobs=PARALLEL_JOBS)
+    chosen, held_out = tune(analysed, verifier, layout, themes, progress, n_jobs=PARALLEL_JOBS, fold_seed=fold_seed)
     settings_of = dict(chosen)
     best_bar = settings_of.pop("similarity_bar")
     best_threshold = settings_of.pop("verifier_threshold")
@@ -302,7 +306,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
         model.counts_on_its_own = counts_on_its_own  # as chosen in tuning
         model.counts_on_its_own_minimum = own_minimum
         model.universal_need_veto = universal_need_veto
-        model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"])
+        model.tool_triggers = fit_tool_triggers(prepared["train"], prepared["dev"], fold_seed)
         advance(1)
         evaluated = {name: suggestions_with(model, prepared[name]) for name in ("dev", "test") if splits[name]}
         reports = {name: evaluate_suggestions(splits[name], suggestions) for name, suggestions in evaluated.items()}
@@ -313,7 +317,7 @@ def train(settings: TrainingSettings, corpus, progress, evaluate_test: bool = Tr
             "corroboration": corroboration, "counts_on_its_own": ",".join(counts_on_its_own),
             "counts_on_its_own_minimum": own_minimum, "universal_need_veto": universal_need_veto, "narrative_C": narrative.level.C, "narrative_ordinal": narrative.level.ordinal,
             "narrative_cost_weighted_level4": narrative.level.cost_weighted_level4, "narrative_tools": ",".join(sorted(narrative.tools)),
-            "cv": 3, "cv_folds_hold": "whole authors (annotator)",
+            "cv": 3, "cv_folds_hold": "whole authors (annotator)", "fold_seed": fold_seed,
             "features": len(prepared["train"][0].features),
         })
         mlflow.log_metrics({f"held_out_{k}": float(v) for k, v in held_out.items() if isinstance(v, (int, float)) and v is not None})

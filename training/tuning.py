@@ -114,13 +114,16 @@ def _rows_and_gold(items: list[Prepared]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([p.features for p in items]), np.array([p.analysed.case.level for p in items])
 
 
-def held_out_probabilities(estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Level probabilities of held-out cases: the train split cross-validated, then dev from
-    a model fitted on all of train. Returns (probabilities, feature rows, gold levels)."""
+def held_out_probabilities(
+    estimator: LevelClassifier, train: list[Prepared], dev: list[Prepared], fold_seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Level probabilities of held-out cases: the train split cross-validated (folds shuffled by
+    `fold_seed`), then dev from a model fitted on all of train. Returns (probabilities, feature
+    rows, gold levels)."""
     from sklearn.base import clone
 
     (X_train, y_train), (X_dev, y_dev) = _rows_and_gold(train), _rows_and_gold(dev)
-    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS, groups=authors([p.analysed for p in train]))
+    train_probabilities = out_of_fold_probabilities(estimator, X_train, y_train, CV_FOLDS, fold_seed, groups=authors([p.analysed for p in train]))
     dev_probabilities = clone(estimator).fit(X_train, y_train).predict_proba(X_dev)
     return np.vstack([train_probabilities, dev_probabilities]), np.vstack([X_train, X_dev]), np.concatenate([y_train, y_dev])
 
@@ -133,12 +136,14 @@ def depends_on_setting(blocks: dict) -> bool:
     return bool(blocks["use_pipeline"])
 
 
-def setting_free_probabilities(analysed: dict[str, list[Analysed]], layout: Layout, themes: list[str]) -> dict[tuple[str, int], np.ndarray]:
+def setting_free_probabilities(
+    analysed: dict[str, list[Analysed]], layout: Layout, themes: list[str], fold_seed: int = 0
+) -> dict[tuple[str, int], np.ndarray]:
     """Held-out probabilities of the feature sets that no setting changes, per (feature set,
     classifier setting index): fitted once for the whole grid instead of once per setting."""
     train, dev = (prepare(analysed[name], None, 0.0, 0.0, 0.0, layout.dimension, themes) for name in ("train", "dev"))
     return {
-        (feature_set, index): held_out_probabilities(level_classifier(layout, {**classifier, **blocks}), train, dev)[0]
+        (feature_set, index): held_out_probabilities(level_classifier(layout, {**classifier, **blocks}), train, dev, fold_seed)[0]
         for feature_set, blocks in FEATURE_SETS.items() if not depends_on_setting(blocks)
         for index, classifier in enumerate(CLASSIFIER_SETTINGS)
     }
@@ -168,23 +173,27 @@ def quick_selection_key(gold: np.ndarray, levels: np.ndarray) -> tuple:
     })
 
 
-def tune(analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress, n_jobs: int | None = None) -> tuple[dict, dict]:
+def tune(
+    analysed: dict[str, list[Analysed]], verifier, layout: Layout, themes: list[str], progress, n_jobs: int | None = None,
+    fold_seed: int = 0,
+) -> tuple[dict, dict]:
     """Choose the matcher bar, verifier threshold, corroboration (and which level-4 matches it may
     set aside only below a lower bar of their own), feature set, regularisation, calibration and
     decision rule on held-out cases (cross-validated train + dev). Returns the chosen settings
     and the held-out level metrics they reach. `n_jobs` searches the (bar, threshold) pairs in
-    parallel processes; the choice is the same (ties go to the earlier setting either way)."""
+    parallel processes; the choice is the same (ties go to the earlier setting either way).
+    `fold_seed` shuffles the train split's folds: a change should hold under more than one."""
     from joblib import Parallel, delayed
 
     checks = corroboration_checks()
     pairs = [(bar, threshold) for bar in SIMILARITY_BARS for threshold in VERIFIER_THRESHOLDS]
     advance = progress("tuning on held-out cases", len(pairs) * len(checks))
-    fixed = setting_free_probabilities(analysed, layout, themes)
+    fixed = setting_free_probabilities(analysed, layout, themes, fold_seed)
     # One task per process, each searching a run of pairs: every task is sent all the analysed
     # cases (about 45 MB pickled on 1926), so one task per pair pickled them twice as often.
     runs = _runs(pairs, n_jobs)
     search = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_best_for_pairs)(analysed, verifier, layout, themes, run, checks, fixed) for run in runs
+        delayed(_best_for_pairs)(analysed, verifier, layout, themes, run, checks, fixed, fold_seed) for run in runs
     )
     best_key, best = None, None
     for run, results in zip(runs, search):
@@ -218,12 +227,12 @@ def _runs(pairs: list, n_jobs: int | None) -> list[list]:
     return [pairs[start : start + size] for start in range(0, len(pairs), size)]
 
 
-def _best_for_pairs(analysed, verifier, layout: Layout, themes, pairs, checks, fixed=None) -> list[tuple]:
+def _best_for_pairs(analysed, verifier, layout: Layout, themes, pairs, checks, fixed=None, fold_seed: int = 0) -> list[tuple]:
     """_best_for_pair of each (bar, threshold) in `pairs`, in order."""
-    return [_best_for_pair(analysed, verifier, layout, themes, bar, threshold, checks, fixed) for bar, threshold in pairs]
+    return [_best_for_pair(analysed, verifier, layout, themes, bar, threshold, checks, fixed, fold_seed) for bar, threshold in pairs]
 
 
-def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, threshold: float, checks, fixed=None) -> tuple:
+def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, threshold: float, checks, fixed=None, fold_seed: int = 0) -> tuple:
     """The best setting with this similarity bar and verifier threshold: (key, setting, (gold, levels)).
     `fixed`: setting_free_probabilities, reused for the feature sets no setting changes."""
     fixed = fixed or {}
@@ -243,7 +252,7 @@ def _best_for_pair(analysed, verifier, layout: Layout, themes, bar: float, thres
                 estimator = level_classifier(layout, {**classifier, **blocks})
                 probabilities = fixed.get((feature_set, index))
                 if probabilities is None:
-                    probabilities = held_out_probabilities(estimator, train_prepared, dev_prepared)[0]
+                    probabilities = held_out_probabilities(estimator, train_prepared, dev_prepared, fold_seed)[0]
                 for decision in DECISIONS:
                     levels = estimator.set_params(**decision).decide(probabilities, rows)
                     key = quick_selection_key(gold, levels)

@@ -63,3 +63,13 @@ def test_a_learned_tool_is_added_only_when_the_rules_did_not_list_it():
     tools = add_learned_tools([done], {"CSE": 0.7, "COG": 0.4}, "threshold-assist/3")
     assert [(t.tool, t.status) for t in tools] == [("CSE", "completed"), ("COG", "missing")]
     assert "threshold-assist/3" in tools[1].reason and "40%" in tools[1].reason
+
+
+def test_the_fold_seed_reshuffles_the_triggers_cross_validated_train_cases():
+    from nlp.tool_model import _out_of_fold
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 4))
+    y = (X[:, 0] + rng.normal(size=200) > 0.5).astype(int)
+    assert np.array_equal(_out_of_fold(X, y, 5), _out_of_fold(X, y, 5, seed=0))  # 0: every registered version's
+    assert not np.allclose(_out_of_fold(X, y, 5, seed=0), _out_of_fold(X, y, 5, seed=1))

@@ -76,6 +76,8 @@ def test_train_logs_a_registered_run_with_hashes_commit_plots_and_metrics(traine
     ]
     assert int(run.data.params["exemplars"]) > 0
     assert run.data.params["narrative_cost_weighted_level4"] == "False"  # how the narrative level model was fitted
+    assert run.data.params["fold_seed"] == "0"  # every registered version's folds
+    assert run.data.params["universal_need_veto"] in ("0.0", "0.5")  # as tuning chose (0.0: corroboration off)
     exemplar_files = {a.path for a in client.list_artifacts(result["run_id"], "model/artifacts")}
     assert "model/artifacts/exemplars.json" in exemplar_files
 

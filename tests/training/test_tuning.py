@@ -192,3 +192,32 @@ def test_the_universal_need_veto_is_tried_only_where_corroboration_is_on():
     for corroboration in (c for c in CORROBORATION if c > 0):
         assert {veto for c, _, _, veto in checks if c == corroboration} == set(UNIVERSAL_NEED_VETOES)
     assert len(checks) == len(set(checks))  # no setting tried twice
+
+
+def test_the_fold_seed_reshuffles_the_held_out_folds_and_reaches_the_parallel_search():
+    import numpy as np
+
+    from nlp.features import feature_names
+    from training.prepared import prepare
+    from training.tuning import (
+        CLASSIFIER_SETTINGS, FEATURE_SETS, Layout, held_out_probabilities, level_classifier, setting_free_probabilities, tune,
+    )
+
+    themes = ["neglect"]
+    names = feature_names(themes, 3)
+    layout = Layout(names.index("safety_floor"), names.index("embedding_0"), 3)
+    analysed = {"train": _analysed(60, 0), "dev": _analysed(20, 1)}
+    for k, item in enumerate(analysed["train"]):  # more authors than folds, so the seed changes the partition
+        item.case.annotator = f"author-{k % 12}"
+    quiet = lambda stage, total: (lambda n: None)  # noqa: E731
+    first, other = (setting_free_probabilities(analysed, layout, themes, seed) for seed in (0, 1))
+    key = ("narrative", 0)
+    assert key in first and len(CLASSIFIER_SETTINGS) == 1 and FEATURE_SETS["narrative"]
+    train_rows = len(analysed["train"])  # dev is predicted by a model fitted on all of train either way
+    assert not np.allclose(first[key][:train_rows], other[key][:train_rows])
+    assert np.array_equal(first[key][train_rows:], other[key][train_rows:])
+    # the per-setting probabilities (the pipeline features) follow the seed too
+    train, dev = (prepare(analysed[n], None, 0.0, 0.0, 0.7, 3, themes) for n in ("train", "dev"))
+    estimator = level_classifier(layout, {**CLASSIFIER_SETTINGS[0], **FEATURE_SETS["narrative+pipeline"]})
+    assert not np.allclose(held_out_probabilities(estimator, train, dev, 0)[0], held_out_probabilities(estimator, train, dev, 1)[0])
+    assert tune(analysed, None, layout, themes, quiet, fold_seed=1) == tune(analysed, None, layout, themes, quiet, n_jobs=2, fold_seed=1)

@@ -61,9 +61,10 @@ CORROBORATION = (0.0, 0.7)  # minimum narrative P(level >= k) for a level-k matc
 # registered version (2 to 6 all chose 0.05); without it tuning takes 16 s instead of 20, same choice.
 COUNTS_ON_ITS_OWN_MINIMUMS = (0.0, 0.05)
 # The narrative P(level 1) from which any level-4 match, found twice included, is set aside
-# (nlp.verifier.corroborate; with corroboration on). Held out on 1926 cases (2026-12-06), no level-4
-# referral reached 0.4, while 7 level-1 and 1 level-2 referrals held at level 4 by the safety floor
-# reached 0.5: a "fracture" from a witnessed trampoline fall, "online grooming" in a safety session.
+# (nlp.verifier.corroborate; with corroboration on). Held out on 1926 cases (2026-12-06, fold seed 0),
+# no level-4 referral reached 0.4 (with seed 1 one reached 0.57, with no level-4 match to set aside),
+# while 7 level-1 and 1 level-2 referrals held at level 4 by the safety floor reached 0.5: a
+# "fracture" from a witnessed trampoline fall, "online grooming" in a safety session.
 UNIVERSAL_NEED_VETOES = (0.5,)
 LEVEL4_RECALL_TARGET = 0.97  # the stated target (README): level-4 recall on the test split
 # The bar the held-out recall bound must reach in tuning: above the target, because the target is

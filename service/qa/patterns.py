@@ -14,7 +14,6 @@ import pandas as pd
 from scipy import stats
 
 from nlp import statistics
-
 from service.qa.agreement import (
     DEFAULT_RESAMPLES,
     FIGURE_COLUMNS,

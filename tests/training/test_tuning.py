@@ -185,8 +185,8 @@ def test_the_universal_need_veto_is_tried_only_where_corroboration_is_on():
     from training.tuning import CORROBORATION, UNIVERSAL_NEED_VETOES, corroboration_checks
 
     checks = corroboration_checks()
-    # held out (2026-12-06), no level-4 referral reached a narrative P(level 1) of 0.4: a veto below
-    # even odds would set aside child-protection evidence on doubt alone
+    # held out (2026-12-06, fold seed 0), no level-4 referral reached a narrative P(level 1) of 0.4: a
+    # veto below even odds would set aside child-protection evidence on doubt alone
     assert UNIVERSAL_NEED_VETOES and all(0.5 <= v < 1.0 for v in UNIVERSAL_NEED_VETOES)
     assert {veto for corroboration, _, _, veto in checks if corroboration == 0} == {0.0}  # off: nothing set aside
     for corroboration in (c for c in CORROBORATION if c > 0):
